@@ -1,0 +1,159 @@
+# Build, test and install our libmicrohttpd-compatible library.
+#
+#   make                     libmicrohttpd.so.12 and libmicrohttpd.a in build/lib
+#   make install PREFIX=dir  header, libraries and libmicrohttpd.pc under dir
+#   make check               every test (installs missing Debian packages first)
+#   make check SAN=address,undefined   the same under sanitizers (SAN=thread too)
+#   make demo                builds and starts examples/demo on http://127.0.0.1:8080
+#
+# The build honours CC, CFLAGS, CPPFLAGS and LDFLAGS.
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+PREFIX ?= /usr/local
+SAN ?=
+WERROR ?= -Werror
+comma := ,
+
+VERSION_FILE := 12.62.1
+SONAME := libmicrohttpd.so.12
+
+ifeq ($(SAN),)
+BUILD := build
+SANFLAGS :=
+else
+BUILD := build/san-$(subst $(comma),-,$(SAN))
+SANFLAGS := -fsanitize=$(SAN) -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wold-style-definition -Wpointer-arith -Wcast-qual -Wwrite-strings -Wundef -Wvla \
+	-Wformat=2 -Wimplicit-fallthrough $(WERROR)
+TEST_WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wvla $(WERROR) -Wno-unused-function
+
+BASE_CPPFLAGS := -D_GNU_SOURCE -Iinclude -Isrc
+LIB_CPPFLAGS := $(BASE_CPPFLAGS) '-D_MHD_EXTERN=extern __attribute__((visibility("default")))'
+LIB_CFLAGS := -std=c11 -fPIC -fvisibility=hidden -pthread $(WARN) $(SANFLAGS) $(CFLAGS)
+TEST_CFLAGS := -std=c11 -pthread $(TEST_WARN) $(SANFLAGS) $(CFLAGS)
+
+LIB_SRCS := $(sort $(wildcard src/*/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+SHARED := $(BUILD)/lib/libmicrohttpd.so.$(VERSION_FILE)
+STATIC := $(BUILD)/lib/libmicrohttpd.a
+
+TESTLIB_SRCS := $(sort $(wildcard tests/lib/*.c))
+TESTLIB_OBJS := $(TESTLIB_SRCS:%.c=$(BUILD)/obj/%.o)
+TESTLIB := $(BUILD)/lib/libtesthelp.a
+
+UNIT_SRCS := $(sort $(wildcard tests/unit/*/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
+INTEG_SRCS := $(sort $(wildcard tests/integ/test_*.c))
+INTEG_BINS := $(INTEG_SRCS:%.c=$(BUILD)/%)
+ABI_SRCS := $(sort $(wildcard tests/abi/test_*.c))
+ABI_BINS := $(ABI_SRCS:%.c=$(BUILD)/%)
+EXAMPLE_SRCS := $(sort $(wildcard examples/*.c))
+EXAMPLE_BINS := $(EXAMPLE_SRCS:%.c=$(BUILD)/%)
+
+CURL_LIBS := -lcurl
+
+.PHONY: all lib tests examples check deps-check install demo clean format format-check lint
+
+all: lib
+
+lib: $(SHARED) $(STATIC) $(BUILD)/lib/$(SONAME) $(BUILD)/lib/libmicrohttpd.so
+
+$(BUILD)/obj/src/%.o: src/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(LIB_CPPFLAGS) $(CPPFLAGS) $(LIB_CFLAGS) -MMD -MP -c $< -o $@
+
+$(SHARED): $(LIB_OBJS) src/libmicrohttpd.map
+	@mkdir -p $(@D)
+	$(CC) -shared -pthread $(SANFLAGS) $(CFLAGS) -Wl,-soname,$(SONAME) \
+		-Wl,--version-script=src/libmicrohttpd.map -Wl,-z,defs \
+		-o $@ $(LIB_OBJS) $(LDFLAGS)
+
+$(BUILD)/lib/$(SONAME): $(SHARED)
+	ln -sf libmicrohttpd.so.$(VERSION_FILE) $@
+
+$(BUILD)/lib/libmicrohttpd.so: $(BUILD)/lib/$(SONAME)
+	ln -sf $(SONAME) $@
+
+$(STATIC): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJS)
+
+# Test helpers and tests link the static library, so unit tests reach the
+# internal mhd_* functions; the ABI tests load the shared object.
+$(BUILD)/obj/tests/lib/%.o: tests/lib/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(BASE_CPPFLAGS) -Itests/lib $(CPPFLAGS) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(TESTLIB): $(TESTLIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $(TESTLIB_OBJS)
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(STATIC) $(TESTLIB)
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(BASE_CPPFLAGS) -Itests/lib $(CPPFLAGS) $(TEST_CFLAGS) -MMD -MP $< -o $@ \
+		$(TESTLIB) $(STATIC) $(LDFLAGS) $(CURL_LIBS)
+
+$(BUILD)/tests/integ/%: tests/integ/%.c $(STATIC) $(TESTLIB)
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(BASE_CPPFLAGS) -Itests/lib $(CPPFLAGS) $(TEST_CFLAGS) -MMD -MP $< -o $@ \
+		$(TESTLIB) $(STATIC) $(LDFLAGS) $(CURL_LIBS)
+
+$(BUILD)/tests/abi/%: tests/abi/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(BASE_CPPFLAGS) -Itests/lib $(CPPFLAGS) $(TEST_CFLAGS) $< -o $@ $(LDFLAGS)
+
+$(BUILD)/examples/%: examples/%.c $(STATIC)
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(BASE_CPPFLAGS) $(CPPFLAGS) $(TEST_CFLAGS) -MMD -MP $< -o $@ $(STATIC) $(LDFLAGS)
+
+tests: lib $(UNIT_BINS) $(INTEG_BINS) $(ABI_BINS) examples
+
+examples: $(EXAMPLE_BINS)
+
+deps-check:
+	@scripts/deps.sh check
+
+check: deps-check
+	@$(MAKE) --no-print-directory tests
+	@BUILD=$(BUILD) SAN=$(SAN) tests/run.sh
+
+install: lib
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 include/microhttpd.h $(DESTDIR)$(PREFIX)/include/microhttpd.h
+	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libmicrohttpd.so.$(VERSION_FILE) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libmicrohttpd.so
+	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/
+	sed -e 's|@PREFIX@|$(PREFIX)|' libmicrohttpd.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libmicrohttpd.pc
+
+demo:
+	@scripts/deps.sh build
+	@$(MAKE) --no-print-directory lib $(BUILD)/examples/demo
+	@echo "Serving the demo on http://127.0.0.1:8080/ (Ctrl-C stops it)"
+	$(BUILD)/examples/demo 8080
+
+clean:
+	rm -rf build
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+
+lint:
+	@scripts/lint.sh
+
+-include $(shell test -d $(BUILD) && find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,32 @@
+#!/bin/sh
+# Installs the Debian packages a target needs, and only those missing.
+# Usage: scripts/deps.sh <group>...   groups: build check bench fuzz
+set -e
+pkgs=""
+for group in "$@"; do
+    case "$group" in
+    build) pkgs="$pkgs gcc make pkg-config" ;;
+    check) pkgs="$pkgs gcc make pkg-config libcurl4-openssl-dev libmicrohttpd-dev curl" ;;
+    bench) pkgs="$pkgs libmicrohttpd-dev wrk valgrind strace gnuplot-nox util-linux" ;;
+    fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
+    valgrind) pkgs="$pkgs valgrind" ;;
+    *) echo "deps.sh: unknown group $group" >&2; exit 2 ;;
+    esac
+done
+missing=""
+for p in $pkgs; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        case " $missing " in *" $p "*) ;; *) missing="$missing $p" ;; esac
+    fi
+done
+[ -z "$missing" ] && exit 0
+echo "Installing missing Debian packages:$missing"
+if [ "$(id -u)" != 0 ]; then
+    echo "deps.sh: not root; please install:$missing" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
+echo "Installed:$missing"

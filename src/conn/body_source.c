@@ -1,0 +1,330 @@
+#include "conn/body_source.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conn/conn_internal.h"
+#include "response/response.h"
+
+/* Room kept in front of a pulled block for its chunk header and behind it
+ * for the CRLF, so framing never copies the data. */
+#define CHUNK_HEAD_ROOM 18u
+#define CHUNK_TAIL_ROOM 2u
+/* The largest block pulled at once when the response names no size. */
+#define PULL_BLOCK_MAX ((size_t)64 * 1024)
+
+static bool is_pull(const struct MHD_Connection *c)
+{
+    const struct MHD_Response *r = c->tx.resp;
+    return r->kind == BODY_CALLBACK || r->kind == BODY_PIPE ||
+           (r->kind == BODY_FD && !c->tx.use_sendfile);
+}
+
+static bool sendfile_allowed(const struct MHD_Connection *c)
+{
+    /* sendfile() may raise SIGPIPE; our own threads block it, an
+     * application thread only if the application says so. */
+    const struct MHD_Daemon *d = c->daemon;
+    return !c->tx.chunked && (mhd_daemon_has_threads(d) || d->cfg.sigpipe_by_app);
+}
+
+/* In-memory bodies: the first chunk header joins the head, the chunked end
+ * follows it in the pool. */
+static bool start_in_memory(struct MHD_Connection *c)
+{
+    struct mhd_send *tx = &c->tx;
+    if (!tx->chunked)
+        return true;
+    uint64_t size = tx->resp->size;
+    char *p = tx->head + tx->head_len;
+    size_t space = mhd_conn_pool_free_space(c) - tx->head_len;
+    if (size > 0) {
+        if (space < CHUNK_HEAD_ROOM)
+            return false;
+        size_t n = mhd_http_chunk_header(p, size);
+        tx->head_len += n;
+        p += n;
+        space -= n;
+    }
+    tx->tail = p;
+    tx->tail_len = mhd_conn_put_chunk_end(c, p, space, size > 0);
+    tx->tail_sent = 0;
+    return tx->tail_len != 0;
+}
+
+bool mhd_body_start(struct MHD_Connection *c)
+{
+    struct mhd_send *tx = &c->tx;
+    struct MHD_Response *r = tx->resp;
+    tx->tail = NULL;
+    tx->tail_len = tx->tail_sent = 0;
+    tx->blk = tx->blk_area = NULL;
+    tx->blk_len = tx->blk_sent = tx->blk_cap = 0;
+    tx->iov_idx = 0;
+    tx->iov_off = 0;
+    tx->body_pos = 0;
+    tx->use_sendfile = false;
+    if (tx->head_only) {
+        tx->body_done = true;
+        return true;
+    }
+    switch (r->kind) {
+    case BODY_BUFFER:
+    case BODY_IOVEC:
+        tx->body_done = true;
+        return start_in_memory(c);
+    case BODY_UPGRADE:
+        tx->body_done = true;
+        return true;
+    case BODY_FD:
+        if (sendfile_allowed(c)) {
+            tx->use_sendfile = true;
+            tx->body_done = r->size == 0;
+            return true;
+        }
+        break;
+    case BODY_CALLBACK:
+    case BODY_PIPE:
+        break;
+    }
+    tx->body_done = false;
+    size_t space = mhd_conn_pool_free_space(c) - tx->head_len;
+    if (space < CHUNK_HEAD_ROOM + CHUNK_TAIL_ROOM + 64)
+        return false;
+    tx->blk_area = tx->head + tx->head_len;
+    tx->blk_cap = space - CHUNK_HEAD_ROOM - CHUNK_TAIL_ROOM;
+    size_t want = r->kind == BODY_CALLBACK && r->block_size ? r->block_size : PULL_BLOCK_MAX;
+    if (tx->blk_cap > want)
+        tx->blk_cap = want;
+    return true;
+}
+
+/* Writes the chunked end as the last block. */
+static enum mhd_body_fill end_chunked(struct MHD_Connection *c)
+{
+    struct mhd_send *tx = &c->tx;
+    size_t cap = tx->blk_cap + CHUNK_HEAD_ROOM + CHUNK_TAIL_ROOM;
+    size_t n = mhd_conn_put_chunk_end(c, tx->blk_area, cap, false);
+    if (n == 0)
+        return BODY_FILL_ERROR;
+    tx->blk = tx->blk_area;
+    tx->blk_len = n;
+    tx->blk_sent = 0;
+    tx->body_done = true;
+    return BODY_FILL_OK;
+}
+
+static enum mhd_body_fill end_of_body(struct MHD_Connection *c)
+{
+    struct mhd_send *tx = &c->tx;
+    if (tx->resp->size != MHD_SIZE_UNKNOWN && tx->body_pos < tx->resp->size)
+        return BODY_FILL_TRUNCATED;
+    if (tx->chunked)
+        return end_chunked(c);
+    tx->body_done = true;
+    return BODY_FILL_OK;
+}
+
+/* Asks the body's source for up to `max` bytes at the current position. */
+static ssize_t pull(struct MHD_Connection *c, char *dst, size_t max)
+{
+    struct MHD_Response *r = c->tx.resp;
+    switch (r->kind) {
+    case BODY_CALLBACK: {
+        pthread_mutex_lock(&r->lock);
+        ssize_t n = r->crc(r->crc_cls, c->tx.body_pos, dst, max);
+        pthread_mutex_unlock(&r->lock);
+        return n;
+    }
+    case BODY_PIPE: {
+        ssize_t n;
+        do
+            n = read(r->fd, dst, max);
+        while (n < 0 && errno == EINTR);
+        if (n == 0)
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        return n < 0 ? MHD_CONTENT_READER_END_WITH_ERROR : n;
+    }
+    case BODY_FD: {
+        ssize_t n;
+        do
+            n = pread(r->fd, dst, max, (off_t)(r->fd_offset + c->tx.body_pos));
+        while (n < 0 && errno == EINTR);
+        if (n == 0)
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        return n < 0 ? MHD_CONTENT_READER_END_WITH_ERROR : n;
+    }
+    default:
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    }
+}
+
+enum mhd_body_fill mhd_body_fill(struct MHD_Connection *c)
+{
+    struct mhd_send *tx = &c->tx;
+    if (tx->body_done || !is_pull(c) || tx->blk_sent < tx->blk_len)
+        return BODY_FILL_OK;
+    uint64_t size = tx->resp->size;
+    if (size != MHD_SIZE_UNKNOWN && tx->body_pos >= size)
+        return end_of_body(c);
+    char *data = tx->blk_area + (tx->chunked ? CHUNK_HEAD_ROOM : 0);
+    size_t max = tx->blk_cap;
+    if (size != MHD_SIZE_UNKNOWN && size - tx->body_pos < max)
+        max = (size_t)(size - tx->body_pos);
+    ssize_t n = pull(c, data, max);
+    if (n == 0)
+        return BODY_FILL_WAIT;
+    if (n == MHD_CONTENT_READER_END_OF_STREAM)
+        return end_of_body(c);
+    if (n < 0 || (size_t)n > max)
+        return BODY_FILL_ERROR;
+    tx->blk = data;
+    tx->blk_len = (size_t)n;
+    if (tx->chunked) {
+        char hdr[CHUNK_HEAD_ROOM];
+        size_t h = mhd_http_chunk_header(hdr, (uint64_t)n);
+        tx->blk = data - h;
+        memcpy(tx->blk, hdr, h);
+        memcpy(data + n, "\r\n", 2);
+        tx->blk_len += h + 2;
+    }
+    tx->blk_sent = 0;
+    tx->body_pos += (uint64_t)n;
+    if (!tx->chunked && size != MHD_SIZE_UNKNOWN && tx->body_pos == size)
+        tx->body_done = true;
+    return BODY_FILL_OK;
+}
+
+static int iovec_body(struct MHD_Connection *c, struct iovec *iov, int max)
+{
+    const struct MHD_Response *r = c->tx.resp;
+    int n = 0;
+    unsigned int i = c->tx.iov_idx;
+    size_t off = c->tx.iov_off;
+    for (; i < r->iov_count && n < max; i++, off = 0) {
+        iov[n].iov_base = (char *)r->iov[i].iov_base + off;
+        iov[n].iov_len = r->iov[i].iov_len - off;
+        n++;
+    }
+    return n;
+}
+
+int mhd_body_iov(struct MHD_Connection *c, struct iovec *iov, int max)
+{
+    struct mhd_send *tx = &c->tx;
+    const struct MHD_Response *r = tx->resp;
+    int n = 0;
+    if (tx->head_only || max <= 0)
+        return 0;
+    switch (r->kind) {
+    case BODY_BUFFER:
+        if (tx->body_pos < r->size) {
+            iov[n].iov_base = (char *)(uintptr_t)r->data + tx->body_pos;
+            iov[n].iov_len = (size_t)(r->size - tx->body_pos);
+            n++;
+        }
+        break;
+    case BODY_IOVEC:
+        n = iovec_body(c, iov, max - 1);
+        break;
+    default:
+        if (is_pull(c) && tx->blk_sent < tx->blk_len) {
+            iov[n].iov_base = tx->blk + tx->blk_sent;
+            iov[n].iov_len = tx->blk_len - tx->blk_sent;
+            n++;
+        }
+        return n;
+    }
+    if (tx->tail_sent < tx->tail_len && n < max &&
+        (r->kind != BODY_IOVEC || tx->iov_idx + (unsigned int)n >= r->iov_count)) {
+        iov[n].iov_base = tx->tail + tx->tail_sent;
+        iov[n].iov_len = tx->tail_len - tx->tail_sent;
+        n++;
+    }
+    return n;
+}
+
+static size_t advance_iovec(struct MHD_Connection *c, size_t sent)
+{
+    struct mhd_send *tx = &c->tx;
+    const struct MHD_Response *r = tx->resp;
+    while (sent && tx->iov_idx < r->iov_count) {
+        size_t left = r->iov[tx->iov_idx].iov_len - tx->iov_off;
+        if (sent < left) {
+            tx->iov_off += sent;
+            tx->body_pos += sent;
+            return 0;
+        }
+        sent -= left;
+        tx->body_pos += left;
+        tx->iov_idx++;
+        tx->iov_off = 0;
+    }
+    return sent;
+}
+
+void mhd_body_advance(struct MHD_Connection *c, size_t sent)
+{
+    struct mhd_send *tx = &c->tx;
+    const struct MHD_Response *r = tx->resp;
+    if (r->kind == BODY_BUFFER) {
+        uint64_t left = r->size - tx->body_pos;
+        size_t k = (uint64_t)sent < left ? sent : (size_t)left;
+        tx->body_pos += k;
+        sent -= k;
+    } else if (r->kind == BODY_IOVEC) {
+        sent = advance_iovec(c, sent);
+    } else if (is_pull(c)) {
+        tx->blk_sent += sent;
+        return;
+    }
+    tx->tail_sent += sent;
+}
+
+enum mhd_io mhd_body_send_direct(struct MHD_Connection *c)
+{
+    struct mhd_send *tx = &c->tx;
+    struct MHD_Response *r = tx->resp;
+    uint64_t left = r->size - tx->body_pos;
+    size_t len = left > ((size_t)1 << 30) ? ((size_t)1 << 30) : (size_t)left;
+    uint64_t off = r->fd_offset + tx->body_pos;
+    size_t sent = 0;
+    enum mhd_io io = mhd_conn_tp(c)->sendfile(c->fd, r->fd, &off, len, &sent);
+    if (io == IO_FAILED && (errno == EINVAL || errno == ENOSYS) && tx->body_pos == 0) {
+        /* Not a file sendfile can read: fall back to reads. */
+        tx->use_sendfile = false;
+        return mhd_body_start(c) ? IO_DONE : IO_FAILED;
+    }
+    if (io != IO_DONE)
+        return io;
+    tx->body_pos += sent;
+    if (tx->body_pos == r->size)
+        tx->body_done = true;
+    return IO_DONE;
+}
+
+size_t mhd_body_stageable_len(const struct MHD_Connection *c)
+{
+    const struct mhd_send *tx = &c->tx;
+    if (tx->head_only)
+        return 0;
+    if (tx->resp->kind != BODY_BUFFER || tx->resp->size > 65536)
+        return SIZE_MAX;
+    return (size_t)tx->resp->size + tx->tail_len;
+}
+
+void mhd_body_copy_all(const struct MHD_Connection *c, char *dst)
+{
+    const struct mhd_send *tx = &c->tx;
+    if (tx->head_only)
+        return;
+    memcpy(dst, tx->resp->data, (size_t)tx->resp->size);
+    if (tx->tail_len)
+        memcpy(dst + tx->resp->size, tx->tail, tx->tail_len);
+}
+
+void mhd_body_stop(struct MHD_Connection *c)
+{
+    (void)c;
+}

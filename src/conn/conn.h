@@ -1,0 +1,246 @@
+/* Connections: the HTTP/1.1 state machine over one socket.
+ *
+ * A connection belongs to one worker and is only touched on that worker's
+ * thread (suspend/resume and add_connection go through the worker's queue).
+ * Its request data lives in a memory pool taken when bytes arrive and given
+ * back when the connection goes idle, so an idle keep-alive connection costs
+ * only this struct.
+ *
+ * Pool layout while a request is in progress (offsets into `mem`):
+ *
+ *   [0, out_end)         response bytes staged but not yet sent (pipelining)
+ *   [rbuf, rbuf + rlen)  received bytes: the request head (parsed in place,
+ *                        so names and values point here), body bytes not yet
+ *                        consumed, then bytes of pipelined requests
+ *   [.., back)           free: the response head is built here
+ *   [back, mem_size)     request-lifetime objects (value list entries)
+ */
+#ifndef MHD_CONN_CONN_H
+#define MHD_CONN_CONN_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "http/http.h"
+#include "loop/poller.h"
+#include "microhttpd.h"
+#include "util/list.h"
+
+struct mhd_worker;
+struct mhd_dauth;
+
+enum mhd_conn_state {
+    CONN_IDLE,          /* between requests, nothing buffered, no pool */
+    CONN_HEAD,          /* receiving the request head */
+    CONN_FIRST_CALL,    /* head parsed: the handler's first call is due */
+    CONN_CONTINUE,      /* writing "100 Continue" */
+    CONN_BODY,          /* receiving the body and handing it to the handler */
+    CONN_TRAILERS,      /* receiving the trailer section of a chunked body */
+    CONN_FINAL_CALL,    /* body complete: the handler's final call is due */
+    CONN_SEND,          /* writing the response */
+    CONN_UPGRADED,      /* socket handed to the application (101) */
+    CONN_LINGER,        /* our side is shut; discarding input until EOF */
+    CONN_CLOSED         /* waiting to be freed at the end of the iteration */
+};
+
+/* Where the handler is in the request, for MHD_queue_response's checks. */
+enum mhd_call_phase {
+    CALL_NONE,  /* not inside a call where queueing is allowed */
+    CALL_FIRST, /* first call (headers complete) */
+    CALL_BODY,  /* a call with upload data */
+    CALL_FINAL  /* final call (request complete) */
+};
+
+enum mhd_chunk_state {
+    CHUNK_SIZE,     /* expecting a chunk-size line */
+    CHUNK_DATA,     /* inside chunk data, body_left bytes to go */
+    CHUNK_DATA_END, /* expecting the CRLF after chunk data */
+    CHUNK_TRAILERS, /* after the last chunk */
+    CHUNK_DONE
+};
+
+/* One request value (header, argument, cookie, footer, app-set), in a
+ * singly-linked list kept in arrival order. Allocated from the pool. */
+struct mhd_kv {
+    struct mhd_kv *next;
+    const char *key;
+    size_t key_len;
+    const char *value;
+    size_t value_len;
+    enum MHD_ValueKind kind;
+};
+
+/* Method kinds the library treats specially. */
+enum mhd_method { METHOD_OTHER, METHOD_GET, METHOD_HEAD, METHOD_POST, METHOD_PUT,
+                  METHOD_DELETE, METHOD_CONNECT };
+
+struct mhd_request {
+    struct mhd_http_head head;
+    enum mhd_method method;
+    char *url; /* decoded path, as the handler gets it */
+    size_t url_len;
+    size_t head_size; /* bytes of request line + fields + empty line */
+    struct mhd_kv *kv_first;
+    struct mhd_kv *kv_last;
+    void *req_cls;
+    bool app_seen;     /* the handler or the URI-log callback saw it */
+    bool http11;       /* HTTP/1.1 or later */
+    bool keep_alive;   /* the client allows reuse */
+    bool has_body;
+    bool early_response; /* queued in the first call: body not read, close after */
+    bool continue_due;
+    uint64_t body_left; /* Content-Length bytes, or bytes of the current chunk */
+    enum mhd_chunk_state chunk;
+    size_t trailer_pos; /* resume point of the trailer scan */
+    size_t body_offered; /* bytes offered in the last body call */
+    bool body_stalled;   /* the handler took nothing; wait for more data */
+    enum mhd_call_phase phase;
+    bool final_repeat;   /* final call returned without a response */
+    bool error_reply;    /* the library answers with an error on its own */
+    bool linger_shut;    /* closing: our sending side is shut */
+    bool linger_clean;   /* closing: nothing unread can be in the way */
+    size_t linger_bytes; /* closing: bytes dropped while waiting for EOF */
+};
+
+/* Send progress of the current response. The head (with the first chunk
+ * header appended for in-memory chunked bodies) and the chunked tail live in
+ * the pool; in-memory bodies are sent from the response itself. */
+struct mhd_send {
+    struct MHD_Response *resp;
+    unsigned int status; /* with MHD_ICY_FLAG removed */
+    bool icy;
+    bool head_only;   /* no body on the wire (HEAD, 1xx, 204, 304, 101) */
+    bool chunked;
+    bool close_after; /* the connection closes when this reply is done */
+    bool body_done;   /* every body byte is produced (pull bodies) */
+    bool use_sendfile;
+    char *head;
+    size_t head_len;
+    size_t head_sent;
+    uint64_t body_pos;  /* body bytes sent (in-memory, sendfile) or produced (pull) */
+    unsigned int iov_idx; /* iovec bodies: current element and offset in it */
+    size_t iov_off;
+    char *tail; /* chunked end: zero chunk, footers, empty line */
+    size_t tail_len;
+    size_t tail_sent;
+    char *blk_area; /* pull bodies: one framed block at a time */
+    size_t blk_cap;
+    char *blk;
+    size_t blk_len;
+    size_t blk_sent;
+};
+
+/* The application's token for an upgraded connection. */
+struct MHD_UpgradeResponseHandle {
+    struct MHD_Connection *conn;
+    atomic_bool closed;
+};
+
+struct MHD_Connection {
+    struct mhd_link link;  /* in worker->conns */
+    struct mhd_link tlink; /* in a timeout list */
+    struct mhd_link qlink; /* in worker->ready / closed / incoming */
+    struct mhd_link rslink; /* in worker->resumed */
+    struct mhd_poll_item item;
+    struct mhd_worker *worker;
+    struct MHD_Daemon *daemon; /* the daemon the application created */
+    int fd;
+    enum mhd_conn_state state;
+
+    bool read_ready;  /* the socket may have input */
+    bool write_ready; /* the socket may take output */
+    bool peer_eof;    /* the client shut its sending side */
+    bool in_ready;    /* queued in worker->ready */
+    bool suspended;
+    bool resume_posted;
+    bool notified_start;
+    bool counted_ip;
+
+    uint64_t last_activity;
+    uint64_t timeout_ms;
+    bool own_timeout;
+
+    /* Memory pool, see the layout above. */
+    char *mem;
+    size_t mem_size;
+    size_t out_end;
+    size_t out_sent;
+    char *rbuf;
+    size_t rlen;
+    size_t rpos; /* bytes of rbuf used by the current request so far */
+    size_t back;
+    struct mhd_http_scan scan;
+
+    struct mhd_request rq;
+    struct mhd_send tx;
+
+    void *socket_context;
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+    /* One slot per info type: applications keep the pointers of several
+     * MHD_get_connection_info() calls at once. */
+    union MHD_ConnectionInfo info[12];
+    struct MHD_UpgradeResponseHandle urh;
+};
+
+/* Allocates a connection for socket `fd` (taken: closed by destroy) on
+ * worker `w`. Nothing is registered yet. NULL when out of memory. */
+struct MHD_Connection *mhd_conn_create(struct mhd_worker *w, int fd, const struct sockaddr *addr,
+                                       socklen_t addr_len);
+
+/* Registers a new connection with its worker, tells the application, and
+ * processes whatever already arrived. Worker thread only. False if the
+ * connection could not be registered (it is then closed). */
+bool mhd_conn_start(struct MHD_Connection *c);
+
+/* Handles poller events for `c`, then runs its state machine. */
+void mhd_conn_on_events(struct MHD_Connection *c, unsigned int events);
+
+/* Runs the state machine as far as it goes without blocking. */
+void mhd_conn_process(struct MHD_Connection *c);
+
+/* Ends the connection: the request-completed callback (if the application
+ * saw the request) with `why`, then unregistering; the memory goes at the
+ * end of the loop iteration (mhd_conn_destroy). */
+void mhd_conn_close(struct MHD_Connection *c, enum MHD_RequestTerminationCode why);
+
+/* Frees a closed connection: the connection-closed notification, the
+ * socket, the per-IP slot, the memory. */
+void mhd_conn_destroy(struct MHD_Connection *c);
+
+/* Frees a connection that was created but never started: closes the
+ * socket and gives back its per-IP slot, without notifications. */
+void mhd_conn_discard(struct MHD_Connection *c);
+
+/* Handles a posted request for `c` on its worker: a resume of a suspended
+ * connection, or the close of an upgraded one. */
+void mhd_conn_resume_now(struct MHD_Connection *c);
+
+/* Marks `c` for another processing round without I/O. */
+void mhd_conn_schedule(struct MHD_Connection *c);
+
+/* Accessors used by the authentication glue. */
+const char *mhd_conn_method(const struct MHD_Connection *c);
+const char *mhd_conn_path(const struct MHD_Connection *c);
+struct mhd_dauth *mhd_conn_dauth(const struct MHD_Connection *c);
+
+/* ---- internal to src/conn, shared between its files --------------------- */
+
+/* Pool handling (pool.c). */
+bool mhd_conn_pool_take(struct MHD_Connection *c);
+void mhd_conn_pool_give(struct MHD_Connection *c);
+void *mhd_conn_pool_alloc(struct MHD_Connection *c, size_t size);
+size_t mhd_conn_pool_free_space(const struct MHD_Connection *c);
+
+/* Adds a value to the request's list (values.c). False when the pool is full. */
+bool mhd_conn_add_value(struct MHD_Connection *c, enum MHD_ValueKind kind, const char *key,
+                        size_t key_len, const char *value, size_t value_len);
+
+/* Builds the response head for the queued response into the pool
+ * (conn_head.c). False when it does not fit. */
+bool mhd_conn_build_head(struct MHD_Connection *c);
+
+#endif

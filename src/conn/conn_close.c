@@ -1,0 +1,133 @@
+/* The end of a connection: telling the application, closing gracefully
+ * (flush, shut our side, drain the client's side so the kernel does not
+ * answer with a reset that destroys our reply), and freeing. */
+#include "conn/conn_internal.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#include "response/response.h"
+#include "util/alloc.h"
+
+/* How long a closing connection waits for the client to finish sending. */
+#define LINGER_MS 2000u
+/* How much it reads (and drops) before giving up on a clean end. */
+#define LINGER_MAX_BYTES ((size_t)1 << 20)
+
+void mhd_conn_notify_completed(struct MHD_Connection *c, enum MHD_RequestTerminationCode why)
+{
+    struct mhd_request *rq = &c->rq;
+    if (!rq->app_seen)
+        return;
+    rq->app_seen = false;
+    if (rq->error_reply && why == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        why = MHD_REQUEST_TERMINATED_WITH_ERROR;
+    const struct mhd_config *cfg = &c->daemon->cfg;
+    if (cfg->notify_completed != NULL)
+        cfg->notify_completed(cfg->notify_completed_cls, c, &rq->req_cls, why);
+    rq->req_cls = NULL;
+}
+
+static void drop_response(struct MHD_Connection *c)
+{
+    if (c->tx.resp != NULL) {
+        mhd_response_unref(c->tx.resp);
+        c->tx.resp = NULL;
+    }
+}
+
+void mhd_conn_close(struct MHD_Connection *c, enum MHD_RequestTerminationCode why)
+{
+    if (c->state == CONN_CLOSED)
+        return;
+    mhd_conn_notify_completed(c, why);
+    drop_response(c);
+    struct mhd_worker *w = c->worker;
+    mhd_poller_remove(&w->poller, &c->item);
+    mhd_timeout_detach(c);
+    if (c->in_ready) {
+        mhd_list_remove(&c->qlink);
+        c->in_ready = false;
+    }
+    c->state = CONN_CLOSED;
+    mhd_list_push_back(&w->closed, &c->qlink);
+}
+
+void mhd_conn_close_gracefully(struct MHD_Connection *c, enum MHD_RequestTerminationCode why)
+{
+    mhd_conn_notify_completed(c, why);
+    drop_response(c);
+    if (c->state == CONN_CLOSED)
+        return;
+    mhd_conn_set_state(c, CONN_LINGER);
+    c->rlen = c->rpos = 0;
+    bool clean = c->peer_eof || (!c->read_ready && !c->rq.early_response && !c->rq.error_reply);
+    c->rq.linger_shut = false;
+    c->rq.linger_clean = clean;
+    if (!clean)
+        mhd_timeout_set(c->worker, c, LINGER_MS);
+}
+
+enum mhd_step mhd_conn_step_linger(struct MHD_Connection *c)
+{
+    if (!mhd_conn_flush_staged(c)) {
+        mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
+        return STEP_CONTINUE;
+    }
+    if (c->out_end > c->out_sent)
+        return STEP_WAIT;
+    if (c->rq.linger_clean || c->peer_eof) {
+        /* Nothing unread is in the way: a plain close ends with FIN. */
+        mhd_conn_close(c, MHD_REQUEST_TERMINATED_COMPLETED_OK);
+        return STEP_CONTINUE;
+    }
+    if (!c->rq.linger_shut) {
+        mhd_conn_tp(c)->shutdown_write(c->fd);
+        c->rq.linger_shut = true;
+        c->rq.linger_bytes = 0;
+    }
+    char scratch[4096];
+    for (;;) {
+        if (!c->read_ready)
+            return STEP_WAIT;
+        size_t got = 0;
+        enum mhd_io io = mhd_conn_tp(c)->recv(c->fd, scratch, sizeof(scratch), &got);
+        if (io == IO_AGAIN) {
+            c->read_ready = false;
+            return STEP_WAIT;
+        }
+        if (io != IO_DONE || (c->rq.linger_bytes += got) > LINGER_MAX_BYTES) {
+            mhd_conn_close(c, MHD_REQUEST_TERMINATED_COMPLETED_OK);
+            return STEP_CONTINUE;
+        }
+    }
+}
+
+void mhd_conn_destroy(struct MHD_Connection *c)
+{
+    struct mhd_worker *w = c->worker;
+    struct MHD_Daemon *d = c->daemon;
+    if (c->notified_start && d->cfg.notify_connection != NULL)
+        d->cfg.notify_connection(d->cfg.notify_connection_cls, c, &c->socket_context,
+                                 MHD_CONNECTION_NOTIFY_CLOSED);
+    if (c->fd >= 0)
+        close(c->fd);
+    if (c->counted_ip)
+        mhd_iplimit_give(d, (const struct sockaddr *)&c->addr, c->addr_len);
+    mhd_conn_pool_give(c);
+    mhd_list_remove(&c->link);
+    w->n_conns--;
+    atomic_store_explicit(&w->n_conns_public, w->n_conns, memory_order_relaxed);
+    if (w->listen_paused && w->n_conns < w->conn_limit)
+        mhd_worker_listen_pause(w, false);
+    mhd_free(c);
+}
+
+void mhd_conn_discard(struct MHD_Connection *c)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    if (c->counted_ip)
+        mhd_iplimit_give(c->daemon, (const struct sockaddr *)&c->addr, c->addr_len);
+    mhd_free(c);
+}

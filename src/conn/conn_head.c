@@ -1,0 +1,167 @@
+/* Building the response head in the connection's pool: status line, Date,
+ * Connection, the application's headers (serialised once per response),
+ * and the body-length header. */
+#include "conn/conn_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "response/response.h"
+
+/* A growing piece of pool memory with a hard end. */
+struct writer {
+    char *p;
+    char *end;
+    bool overflow;
+};
+
+static void put(struct writer *w, const char *s, size_t n)
+{
+    if (w->overflow || (size_t)(w->end - w->p) < n) {
+        w->overflow = true;
+        return;
+    }
+    memcpy(w->p, s, n);
+    w->p += n;
+}
+
+#define PUT_LIT(w, lit) put((w), (lit), sizeof(lit) - 1)
+
+static void put_str(struct writer *w, const char *s)
+{
+    put(w, s, strlen(s));
+}
+
+static void put_u64(struct writer *w, uint64_t v)
+{
+    char tmp[24];
+    size_t i = sizeof(tmp);
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    put(w, tmp + i, sizeof(tmp) - i);
+}
+
+static void put_status_line(struct writer *w, const struct MHD_Connection *c)
+{
+    const struct mhd_send *tx = &c->tx;
+    if (tx->icy)
+        PUT_LIT(w, "ICY ");
+    else if (tx->resp->flags & MHD_RF_HTTP_1_0_SERVER)
+        PUT_LIT(w, "HTTP/1.0 ");
+    else
+        PUT_LIT(w, "HTTP/1.1 ");
+    char code[4] = {(char)('0' + tx->status / 100), (char)('0' + tx->status / 10 % 10),
+                    (char)('0' + tx->status % 10), ' '};
+    put(w, code, 4);
+    size_t rlen = MHD_get_reason_phrase_len_for(tx->status);
+    if (rlen)
+        put(w, MHD_get_reason_phrase_for(tx->status), rlen);
+    else
+        PUT_LIT(w, "Non-Standard Status");
+    PUT_LIT(w, "\r\n");
+}
+
+/* The automatic Connection token for this reply, or NULL for none. */
+static const char *auto_connection_token(const struct MHD_Connection *c)
+{
+    const struct mhd_send *tx = &c->tx;
+    const struct MHD_Response *r = tx->resp;
+    if (r->kind == BODY_UPGRADE)
+        return NULL;
+    if (tx->close_after)
+        return r->conn_close ? NULL : "close";
+    bool announce = !c->rq.http11 || (r->flags & (MHD_RF_HTTP_1_0_SERVER |
+                                                  MHD_RF_SEND_KEEP_ALIVE_HEADER));
+    return announce ? "Keep-Alive" : NULL;
+}
+
+static void put_connection(struct writer *w, const struct MHD_Connection *c)
+{
+    const struct MHD_Response *r = c->tx.resp;
+    const char *token = auto_connection_token(c);
+    if (r->conn_header == NULL && token == NULL)
+        return;
+    PUT_LIT(w, "Connection: ");
+    if (token != NULL) {
+        put_str(w, token);
+        if (r->conn_header != NULL)
+            PUT_LIT(w, ", ");
+    }
+    if (r->conn_header != NULL)
+        put(w, r->conn_header->value, r->conn_header->value_len);
+    PUT_LIT(w, "\r\n");
+}
+
+static void put_length(struct writer *w, const struct MHD_Connection *c)
+{
+    const struct mhd_send *tx = &c->tx;
+    const struct MHD_Response *r = tx->resp;
+    if (r->kind == BODY_UPGRADE || tx->status < 200 || tx->status == 204)
+        return;
+    if (tx->chunked) {
+        PUT_LIT(w, "Transfer-Encoding: chunked\r\n");
+        return;
+    }
+    if (r->size == MHD_SIZE_UNKNOWN || r->app_content_length ||
+        (r->flags & MHD_RF_HEAD_ONLY_RESPONSE))
+        return;
+    PUT_LIT(w, "Content-Length: ");
+    put_u64(w, r->size);
+    PUT_LIT(w, "\r\n");
+}
+
+/* Footers as trailer fields, after the last chunk. */
+static void put_footers(struct writer *w, struct MHD_Response *r)
+{
+    pthread_mutex_lock(&r->lock);
+    for (const struct mhd_rheader *h = r->headers; h != NULL; h = h->next) {
+        if (h->kind != MHD_FOOTER_KIND)
+            continue;
+        put(w, h->name, h->name_len);
+        PUT_LIT(w, ": ");
+        put(w, h->value, h->value_len);
+        PUT_LIT(w, "\r\n");
+    }
+    pthread_mutex_unlock(&r->lock);
+}
+
+size_t mhd_conn_put_chunk_end(struct MHD_Connection *c, char *dst, size_t cap, bool after_data)
+{
+    struct writer w = {dst, dst + cap, false};
+    if (after_data)
+        PUT_LIT(&w, "\r\n");
+    PUT_LIT(&w, "0\r\n");
+    if (c->tx.resp->has_footers)
+        put_footers(&w, c->tx.resp);
+    PUT_LIT(&w, "\r\n");
+    return w.overflow ? 0 : (size_t)(w.p - dst);
+}
+
+bool mhd_conn_build_head(struct MHD_Connection *c)
+{
+    struct mhd_send *tx = &c->tx;
+    struct MHD_Response *r = tx->resp;
+    const struct mhd_head_cache *cache = mhd_response_head_cache(r);
+    if (cache == NULL)
+        return false;
+    char *start = c->rbuf + c->rlen;
+    struct writer w = {start, start + mhd_conn_pool_free_space(c), false};
+    put_status_line(&w, c);
+    if (!(c->daemon->flags & MHD_USE_SUPPRESS_DATE_NO_CLOCK) && !r->app_date) {
+        PUT_LIT(&w, "Date: ");
+        put(&w, mhd_worker_date(c->worker), 29);
+        PUT_LIT(&w, "\r\n");
+    }
+    put_connection(&w, c);
+    put(&w, cache->bytes, cache->len);
+    put_length(&w, c);
+    PUT_LIT(&w, "\r\n");
+    if (w.overflow)
+        return false;
+    tx->head = start;
+    tx->head_len = (size_t)(w.p - start);
+    tx->head_sent = 0;
+    return true;
+}

@@ -1,0 +1,77 @@
+/* MHD_get_connection_info and MHD_set_connection_option. */
+#include "conn/conn_internal.h"
+
+#include <limits.h>
+#include <stdarg.h>
+
+_MHD_EXTERN const union MHD_ConnectionInfo *
+MHD_get_connection_info(struct MHD_Connection *connection, enum MHD_ConnectionInfoType info_type,
+                        ...)
+{
+    struct MHD_Connection *c = connection;
+    if (c == NULL)
+        return NULL;
+    if ((unsigned int)info_type >= sizeof(c->info) / sizeof(c->info[0]))
+        return NULL;
+    union MHD_ConnectionInfo *out = &c->info[info_type];
+    switch (info_type) {
+    case MHD_CONNECTION_INFO_CLIENT_ADDRESS:
+        if (c->addr_len == 0)
+            return NULL;
+        out->client_addr = (struct sockaddr *)&c->addr;
+        return out;
+    case MHD_CONNECTION_INFO_DAEMON:
+        out->daemon = c->daemon;
+        return out;
+    case MHD_CONNECTION_INFO_CONNECTION_FD:
+        out->connect_fd = c->fd;
+        return out;
+    case MHD_CONNECTION_INFO_SOCKET_CONTEXT:
+        out->socket_context = c->socket_context;
+        return out;
+    case MHD_CONNECTION_INFO_CONNECTION_SUSPENDED:
+        out->suspended = c->suspended ? MHD_YES : MHD_NO;
+        return out;
+    case MHD_CONNECTION_INFO_CONNECTION_TIMEOUT: {
+        uint64_t s = c->timeout_ms / 1000;
+        out->connection_timeout = s > UINT_MAX ? UINT_MAX : (unsigned int)s;
+        return out;
+    }
+    case MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE:
+        if (c->rq.head_size == 0 || c->state == CONN_CLOSED)
+            return NULL;
+        out->header_size = c->rq.head_size;
+        return out;
+    case MHD_CONNECTION_INFO_HTTP_STATUS:
+        if (c->tx.resp == NULL)
+            return NULL;
+        out->http_status = c->tx.status;
+        return out;
+    case MHD_CONNECTION_INFO_CIPHER_ALGO:
+    case MHD_CONNECTION_INFO_PROTOCOL:
+    case MHD_CONNECTION_INFO_GNUTLS_SESSION:
+    case MHD_CONNECTION_INFO_GNUTLS_CLIENT_CERT:
+    default:
+        return NULL;
+    }
+}
+
+/* Seconds to milliseconds without overflow. */
+static uint64_t seconds_to_ms(unsigned int s)
+{
+    return (uint64_t)s * 1000u;
+}
+
+_MHD_EXTERN enum MHD_Result MHD_set_connection_option(struct MHD_Connection *connection,
+                                                      enum MHD_CONNECTION_OPTION option, ...)
+{
+    if (connection == NULL || option != MHD_CONNECTION_OPTION_TIMEOUT)
+        return MHD_NO;
+    va_list ap;
+    va_start(ap, option);
+    unsigned int secs = va_arg(ap, unsigned int);
+    va_end(ap);
+    struct MHD_Connection *c = connection;
+    mhd_timeout_set(c->worker, c, seconds_to_ms(secs));
+    return MHD_YES;
+}

@@ -1,0 +1,71 @@
+/* Helpers shared by the files of src/conn; nothing outside includes this. */
+#ifndef MHD_CONN_CONN_INTERNAL_H
+#define MHD_CONN_CONN_INTERNAL_H
+
+#include "conn/conn.h"
+#include "daemon/daemon.h"
+#include "io/transport.h"
+#include "loop/worker.h"
+
+/* What a state step tells the dispatcher. */
+enum mhd_step {
+    STEP_CONTINUE, /* the state changed or more can be done now */
+    STEP_WAIT      /* nothing more until I/O, a resume or the next round */
+};
+
+/* Moves `c` to state `s` (checked in debug builds). */
+void mhd_conn_set_state(struct MHD_Connection *c, enum mhd_conn_state s);
+
+/* Receiving (conn_recv.c). */
+enum mhd_io mhd_conn_fill(struct MHD_Connection *c);
+enum mhd_step mhd_conn_step_head(struct MHD_Connection *c);
+
+/* The request body (conn_body.c). */
+enum mhd_step mhd_conn_step_continue(struct MHD_Connection *c);
+enum mhd_step mhd_conn_step_body(struct MHD_Connection *c);
+enum mhd_step mhd_conn_step_trailers(struct MHD_Connection *c);
+
+/* Calling the application (conn_call.c). mhd_conn_call_handler() returns
+ * false when the handler refused: the connection is then closed with
+ * WITH_ERROR and any response it queued is dropped. */
+bool mhd_conn_call_handler(struct MHD_Connection *c, enum mhd_call_phase phase, const char *data,
+                           size_t *size);
+enum mhd_step mhd_conn_step_first_call(struct MHD_Connection *c);
+enum mhd_step mhd_conn_step_final_call(struct MHD_Connection *c);
+
+/* Replying (conn_send.c). */
+void mhd_conn_begin_reply(struct MHD_Connection *c);
+enum mhd_step mhd_conn_step_send(struct MHD_Connection *c);
+void mhd_conn_reply_error(struct MHD_Connection *c, unsigned int status);
+bool mhd_conn_flush_staged(struct MHD_Connection *c);
+
+/* Writes the end of a chunked body ("\r\n" after the last data when
+ * `after_data`, the zero chunk, the footers, the empty line) into dst;
+ * returns its length, 0 when it does not fit in `cap` (conn_head.c). */
+size_t mhd_conn_put_chunk_end(struct MHD_Connection *c, char *dst, size_t cap, bool after_data);
+
+/* Closing (conn_close.c). */
+enum mhd_step mhd_conn_step_linger(struct MHD_Connection *c);
+void mhd_conn_close_gracefully(struct MHD_Connection *c, enum MHD_RequestTerminationCode why);
+void mhd_conn_notify_completed(struct MHD_Connection *c, enum MHD_RequestTerminationCode why);
+
+/* Upgrade (upgrade.c): hands the socket to the application after the 101,
+ * and closes it when the application is done. */
+void mhd_conn_upgrade(struct MHD_Connection *c);
+void mhd_conn_upgrade_finish(struct MHD_Connection *c);
+
+/* Resets the request state after a reply, keeping pipelined bytes. */
+void mhd_conn_next_request(struct MHD_Connection *c);
+
+static inline int mhd_conn_level(const struct MHD_Connection *c)
+{
+    return c->daemon->cfg.discipline;
+}
+
+static inline const struct mhd_transport *mhd_conn_tp(const struct MHD_Connection *c)
+{
+    (void)c;
+    return &mhd_transport_plain;
+}
+
+#endif

@@ -1,0 +1,289 @@
+/* Receiving a request head: reading into the pool, finding the end of the
+ * head, parsing it in place, and preparing the request for the handler
+ * (method, decoded path, arguments, cookies). */
+#include "conn/conn_internal.h"
+
+#include <string.h>
+
+#include "util/panic.h"
+
+enum mhd_io mhd_conn_fill(struct MHD_Connection *c)
+{
+    if (!c->read_ready)
+        return IO_AGAIN;
+    if (c->mem == NULL && !mhd_conn_pool_take(c))
+        return IO_FAILED;
+    size_t space = mhd_conn_pool_free_space(c);
+    if (space == 0)
+        return IO_DONE; /* the caller sees no progress and judges a full buffer */
+    size_t got = 0;
+    enum mhd_io io = mhd_conn_tp(c)->recv(c->fd, c->rbuf + c->rlen, space, &got);
+    switch (io) {
+    case IO_DONE:
+        c->rlen += got;
+        /* A short read drained the socket: the poller reports new data. */
+        if (got < space)
+            c->read_ready = false;
+        mhd_timeout_touch(c->worker, c);
+        break;
+    case IO_AGAIN:
+        c->read_ready = false;
+        break;
+    case IO_EOF:
+        c->read_ready = false;
+        c->peer_eof = true;
+        break;
+    case IO_FAILED:
+        c->read_ready = false;
+        break;
+    }
+    return io;
+}
+
+/* ---- storing values ----------------------------------------------------- */
+
+static bool store_header(void *ctx, char *name, size_t name_len, char *value, size_t value_len)
+{
+    return mhd_conn_add_value(ctx, MHD_HEADER_KIND, name, name_len, value, value_len);
+}
+
+/* GET arguments come first in the value list, so they are collected into a
+ * chain of their own and put in front of the headers afterwards. */
+struct arg_ctx {
+    struct MHD_Connection *c;
+    struct mhd_kv *first;
+    struct mhd_kv *last;
+};
+
+static bool store_arg(void *ctx, char *key, size_t key_len, char *value, size_t value_len)
+{
+    struct arg_ctx *a = ctx;
+    struct mhd_kv *kv = mhd_conn_pool_alloc(a->c, sizeof(*kv));
+    if (kv == NULL)
+        return false;
+    kv->next = NULL;
+    kv->key = key;
+    kv->key_len = key_len;
+    kv->value = value;
+    kv->value_len = value_len;
+    kv->kind = MHD_GET_ARGUMENT_KIND;
+    if (a->last != NULL)
+        a->last->next = kv;
+    else
+        a->first = kv;
+    a->last = kv;
+    return true;
+}
+
+static bool store_cookie(void *ctx, char *name, size_t name_len, char *value, size_t value_len)
+{
+    return mhd_conn_add_value(ctx, MHD_COOKIE_KIND, name, name_len, value, value_len);
+}
+
+/* ---- decoding the target ------------------------------------------------- */
+
+struct unescape_ctx {
+    struct MHD_Connection *c;
+};
+
+static size_t unescape_default(void *ctx, char *s, size_t len)
+{
+    struct MHD_Connection *c = ctx;
+    return mhd_http_unescape(s, len, mhd_conn_level(c) >= 0);
+}
+
+static size_t unescape_app(void *ctx, char *s, size_t len)
+{
+    struct MHD_Connection *c = ctx;
+    (void)len;
+    return c->daemon->cfg.unescape(c->daemon->cfg.unescape_cls, c, s);
+}
+
+static enum mhd_method method_kind(const char *m, size_t len)
+{
+    switch (len) {
+    case 3:
+        if (memcmp(m, "GET", 3) == 0)
+            return METHOD_GET;
+        if (memcmp(m, "PUT", 3) == 0)
+            return METHOD_PUT;
+        break;
+    case 4:
+        if (memcmp(m, "HEAD", 4) == 0)
+            return METHOD_HEAD;
+        if (memcmp(m, "POST", 4) == 0)
+            return METHOD_POST;
+        break;
+    case 6:
+        if (memcmp(m, "DELETE", 6) == 0)
+            return METHOD_DELETE;
+        break;
+    case 7:
+        if (memcmp(m, "CONNECT", 7) == 0)
+            return METHOD_CONNECT;
+        break;
+    default:
+        break;
+    }
+    return METHOD_OTHER;
+}
+
+/* Splits the target into path and query, decodes both and records the
+ * arguments. False when the pool cannot hold the arguments. */
+static bool prepare_target(struct MHD_Connection *c)
+{
+    struct mhd_request *rq = &c->rq;
+    char *t = rq->head.target;
+    size_t len = rq->head.target_len;
+    char *q = memchr(t, '?', len);
+    size_t path_len = q ? (size_t)(q - t) : len;
+    mhd_http_unescape_fn fn = c->daemon->cfg.unescape ? unescape_app : unescape_default;
+    if (q != NULL) {
+        *q = '\0';
+        struct arg_ctx a = {c, NULL, NULL};
+        if (!mhd_http_parse_query(q + 1, len - path_len - 1, fn, c, store_arg, &a))
+            return false;
+        if (a.first != NULL) {
+            a.last->next = rq->kv_first;
+            if (rq->kv_first == NULL)
+                rq->kv_last = a.last;
+            rq->kv_first = a.first;
+        }
+    }
+    rq->url = t;
+    rq->url_len = fn(c, t, path_len);
+    return true;
+}
+
+/* Parses the first Cookie header from a copy, so the raw header stays as
+ * the client sent it. */
+static bool prepare_cookies(struct MHD_Connection *c)
+{
+    for (struct mhd_kv *kv = c->rq.kv_first; kv != NULL; kv = kv->next) {
+        if (kv->kind != MHD_HEADER_KIND || kv->key_len != 6 ||
+            !mhd_http_str_eq_nocase(kv->key, "Cookie", 6))
+            continue;
+        char *copy = mhd_conn_pool_alloc(c, kv->value_len + 1);
+        if (copy == NULL)
+            return false;
+        memcpy(copy, kv->value, kv->value_len + 1);
+        return mhd_http_parse_cookies(copy, kv->value_len, mhd_conn_level(c), store_cookie, c) >=
+               0;
+    }
+    return true;
+}
+
+static void call_uri_log(struct MHD_Connection *c)
+{
+    const struct mhd_config *cfg = &c->daemon->cfg;
+    if (cfg->uri_log == NULL)
+        return;
+    c->rq.app_seen = true;
+    c->rq.req_cls = cfg->uri_log(cfg->uri_log_cls, c->rq.head.target, c);
+}
+
+/* The head is complete in rbuf[scan.start .. scan.head_end). */
+static enum mhd_step on_head(struct MHD_Connection *c)
+{
+    struct mhd_request *rq = &c->rq;
+    size_t start = c->scan.start;
+    size_t head_len = c->scan.head_end - start;
+    enum mhd_http_result r = mhd_http_parse_head(c->rbuf + start, head_len, mhd_conn_level(c),
+                                                 &rq->head, store_header, c);
+    c->rpos = c->scan.head_end;
+    rq->head_size = head_len;
+    if (r != HTTP_PARSE_OK) {
+        if (rq->head.method != NULL && rq->head.target != NULL && r == HTTP_PARSE_NO_MEMORY)
+            call_uri_log(c);
+        unsigned int status = mhd_http_result_status(r);
+        if (status == 0)
+            mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
+        else
+            mhd_conn_reply_error(c, status);
+        return STEP_CONTINUE;
+    }
+    call_uri_log(c);
+    rq->method = method_kind(rq->head.method, rq->head.method_len);
+    rq->http11 = rq->head.version_minor >= 1;
+    rq->keep_alive = rq->http11 ? !rq->head.conn_close : rq->head.conn_keep_alive;
+    if (rq->head.must_close)
+        rq->keep_alive = false;
+    if (!prepare_target(c) || !prepare_cookies(c)) {
+        mhd_conn_reply_error(c, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE);
+        return STEP_CONTINUE;
+    }
+    rq->has_body = rq->head.chunked || (rq->head.has_content_length && rq->head.content_length);
+    rq->body_left = rq->head.chunked ? 0 : rq->head.content_length;
+    rq->chunk = CHUNK_SIZE;
+    rq->continue_due = rq->has_body && rq->http11 && rq->head.expect_continue;
+    mhd_conn_set_state(c, CONN_FIRST_CALL);
+    return STEP_CONTINUE;
+}
+
+/* Handles the end of the client's data while a head is expected: quietly
+ * when nothing of a request arrived, as an abort otherwise. */
+static enum mhd_step on_head_eof(struct MHD_Connection *c, enum mhd_io io)
+{
+    if (io == IO_FAILED)
+        mhd_conn_close(c, MHD_REQUEST_TERMINATED_READ_ERROR);
+    else
+        mhd_conn_close_gracefully(c, MHD_REQUEST_TERMINATED_CLIENT_ABORT);
+    return STEP_CONTINUE;
+}
+
+enum mhd_step mhd_conn_step_head(struct MHD_Connection *c)
+{
+    for (;;) {
+        if (c->rlen > 0) {
+            if (c->state == CONN_IDLE)
+                mhd_conn_set_state(c, CONN_HEAD);
+            enum mhd_http_result r =
+                mhd_http_scan_head(&c->scan, c->rbuf, c->rlen, mhd_conn_level(c));
+            if (r == HTTP_PARSE_OK)
+                return on_head(c);
+            if (r != HTTP_PARSE_NEED_MORE) {
+                unsigned int status = mhd_http_result_status(r);
+                if (status == 0)
+                    mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
+                else
+                    mhd_conn_reply_error(c, status);
+                return STEP_CONTINUE;
+            }
+            if (mhd_conn_pool_free_space(c) == 0) {
+                r = mhd_http_head_overflow(&c->scan, c->rbuf, c->rlen);
+                unsigned int status = mhd_http_result_status(r);
+                if (status == 0)
+                    mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
+                else
+                    mhd_conn_reply_error(c, status);
+                return STEP_CONTINUE;
+            }
+        }
+        if (c->peer_eof) {
+            if (c->rlen == 0) {
+                mhd_conn_close_gracefully(c, MHD_REQUEST_TERMINATED_COMPLETED_OK);
+                return STEP_CONTINUE;
+            }
+            return on_head_eof(c, IO_EOF);
+        }
+        enum mhd_io io = mhd_conn_fill(c);
+        if (io == IO_DONE)
+            continue;
+        if (io == IO_AGAIN) {
+            /* Nothing buffered and nothing staged: give the pool back, so an
+             * idle keep-alive connection costs no more than its struct. */
+            if (c->rlen == 0 && c->out_end == 0) {
+                mhd_conn_pool_give(c);
+                if (c->state == CONN_HEAD)
+                    mhd_conn_set_state(c, CONN_IDLE);
+            }
+            return STEP_WAIT;
+        }
+        if (c->rlen == 0 && io == IO_EOF) {
+            /* A clean end between requests; replies still staged go first. */
+            mhd_conn_close_gracefully(c, MHD_REQUEST_TERMINATED_COMPLETED_OK);
+            return STEP_CONTINUE;
+        }
+        return on_head_eof(c, io);
+    }
+}

@@ -1,0 +1,287 @@
+/* Sending a reply: the framing decision, the writes, and what happens after
+ * the last byte (keep-alive or close).
+ *
+ * Head, body and chunk framing leave together in one writev where the body
+ * is in memory. Replies to pipelined requests whose bytes all fit in the
+ * pool are staged there and leave together, in one write, when the
+ * connection runs out of buffered requests. */
+#include "conn/conn_internal.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "conn/body_source.h"
+#include "response/response.h"
+#include "util/panic.h"
+
+/* A reply is staged (not written at once) only when this small. */
+#define STAGE_MAX 4096u
+
+static bool is_bodyless_status(unsigned int code)
+{
+    return code < 200 || code == 204 || code == 304;
+}
+
+/* Decides framing and persistence for the queued response, builds the head
+ * and switches to CONN_SEND. */
+void mhd_conn_begin_reply(struct MHD_Connection *c)
+{
+    struct mhd_request *rq = &c->rq;
+    struct mhd_send *tx = &c->tx;
+    struct MHD_Response *r = tx->resp;
+    unsigned int fl = r->flags;
+    bool strict10 = (fl & MHD_RF_HTTP_1_0_COMPATIBLE_STRICT) != 0;
+    bool server10 = (fl & MHD_RF_HTTP_1_0_SERVER) != 0;
+
+    tx->head_only = rq->method == METHOD_HEAD || is_bodyless_status(tx->status) ||
+                    r->kind == BODY_UPGRADE;
+    tx->chunked = false;
+    tx->close_after = !rq->keep_alive || strict10 || r->conn_close ||
+                      atomic_load(&c->daemon->shutdown);
+    if (server10 && !rq->head.conn_keep_alive)
+        tx->close_after = true;
+    if (tx->status >= 200 && tx->status != 204 && r->kind != BODY_UPGRADE &&
+        (r->force_chunked || r->size == MHD_SIZE_UNKNOWN)) {
+        if (rq->http11 && !strict10 && !server10)
+            tx->chunked = true;
+        else if (r->size == MHD_SIZE_UNKNOWN && !tx->head_only)
+            tx->close_after = true; /* the end of the body is the end of the connection */
+    }
+    if (r->kind == BODY_UPGRADE)
+        tx->close_after = false;
+    tx->body_pos = 0;
+    tx->body_done = tx->head_only;
+    mhd_conn_set_state(c, CONN_SEND);
+    if (!mhd_conn_build_head(c) || !mhd_body_start(c)) {
+        /* The head does not fit in the pool: no partial reply. */
+        mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
+    }
+}
+
+/* Collects what is due next: staged replies, the rest of the head, the
+ * current body piece and the tail. Returns the number of iovecs. */
+static int collect(struct MHD_Connection *c, struct iovec *iov, int max)
+{
+    struct mhd_send *tx = &c->tx;
+    int n = 0;
+    if (c->out_end > c->out_sent) {
+        iov[n].iov_base = c->mem + c->out_sent;
+        iov[n].iov_len = c->out_end - c->out_sent;
+        n++;
+    }
+    if (tx->head_sent < tx->head_len) {
+        iov[n].iov_base = tx->head + tx->head_sent;
+        iov[n].iov_len = tx->head_len - tx->head_sent;
+        n++;
+    }
+    n += mhd_body_iov(c, iov + n, max - n);
+    return n;
+}
+
+/* Accounts `sent` bytes against staged replies, head and body, in order. */
+static void advance(struct MHD_Connection *c, size_t sent)
+{
+    struct mhd_send *tx = &c->tx;
+    size_t staged = c->out_end - c->out_sent;
+    size_t k = sent < staged ? sent : staged;
+    c->out_sent += k;
+    sent -= k;
+    if (c->out_sent == c->out_end)
+        c->out_sent = c->out_end = 0;
+    size_t head_left = tx->head_len - tx->head_sent;
+    k = sent < head_left ? sent : head_left;
+    tx->head_sent += k;
+    sent -= k;
+    if (sent)
+        mhd_body_advance(c, sent);
+}
+
+static void finish_reply(struct MHD_Connection *c)
+{
+    struct mhd_send *tx = &c->tx;
+    bool close_after = tx->close_after;
+    if (tx->resp->kind == BODY_UPGRADE) {
+        mhd_conn_upgrade(c);
+        return;
+    }
+    mhd_conn_notify_completed(c, MHD_REQUEST_TERMINATED_COMPLETED_OK);
+    mhd_body_stop(c);
+    mhd_response_unref(tx->resp);
+    tx->resp = NULL;
+    if (close_after)
+        mhd_conn_close_gracefully(c, MHD_REQUEST_TERMINATED_COMPLETED_OK);
+    else
+        mhd_conn_next_request(c);
+}
+
+/* Moves a reply whose bytes are all in the pool into the staged area so that
+ * the next pipelined request can be served before anything is written. */
+static bool try_stage(struct MHD_Connection *c)
+{
+    struct mhd_send *tx = &c->tx;
+    size_t left = c->rlen - c->rpos;
+    if (left == 0 || tx->close_after || tx->head_sent != 0)
+        return false;
+    size_t body = mhd_body_stageable_len(c);
+    if (body == SIZE_MAX)
+        return false;
+    size_t total = tx->head_len + body;
+    if (total > STAGE_MAX || c->out_end + total + left > c->mem_size / 2)
+        return false;
+    char tmp[STAGE_MAX];
+    memcpy(tmp, tx->head, tx->head_len);
+    mhd_body_copy_all(c, tmp + tx->head_len);
+    /* Rotate: [staged][input...][reply] becomes [staged][reply][input]. */
+    memmove(c->mem + c->out_end + total, c->rbuf + c->rpos, left);
+    memcpy(c->mem + c->out_end, tmp, total);
+    c->out_end += total;
+    c->rbuf = c->mem + c->out_end;
+    c->rlen = left;
+    c->rpos = 0;
+    mhd_conn_notify_completed(c, MHD_REQUEST_TERMINATED_COMPLETED_OK);
+    mhd_body_stop(c);
+    mhd_response_unref(tx->resp);
+    tx->resp = NULL;
+    mhd_conn_next_request(c);
+    return true;
+}
+
+enum mhd_step mhd_conn_step_send(struct MHD_Connection *c)
+{
+    struct mhd_send *tx = &c->tx;
+    if (try_stage(c))
+        return STEP_CONTINUE;
+    for (;;) {
+        enum mhd_body_fill f = mhd_body_fill(c);
+        if (f == BODY_FILL_ERROR) {
+            mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
+            return STEP_CONTINUE;
+        }
+        if (f == BODY_FILL_TRUNCATED) {
+            /* The body ended early: the client must see a short reply. */
+            mhd_conn_notify_completed(c, MHD_REQUEST_TERMINATED_COMPLETED_OK);
+            mhd_conn_close(c, MHD_REQUEST_TERMINATED_COMPLETED_OK);
+            return STEP_CONTINUE;
+        }
+        struct iovec iov[16];
+        int n = collect(c, iov, (int)(sizeof(iov) / sizeof(iov[0])));
+        if (n == 0) {
+            if (tx->body_done) {
+                finish_reply(c);
+                return STEP_CONTINUE;
+            }
+            if (f == BODY_FILL_WAIT)
+                return STEP_WAIT;
+            /* A body sent by other means (sendfile) is in progress. */
+            enum mhd_io io = mhd_body_send_direct(c);
+            if (io == IO_AGAIN) {
+                c->write_ready = false;
+                return STEP_WAIT;
+            }
+            if (io == IO_FAILED) {
+                mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
+                return STEP_CONTINUE;
+            }
+            mhd_timeout_touch(c->worker, c);
+            continue;
+        }
+        if (!c->write_ready)
+            return STEP_WAIT;
+        size_t sent = 0;
+        enum mhd_io io = mhd_conn_tp(c)->writev(c->fd, iov, n, !tx->body_done, &sent);
+        if (io == IO_AGAIN) {
+            c->write_ready = false;
+            return STEP_WAIT;
+        }
+        if (io != IO_DONE) {
+            mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
+            return STEP_CONTINUE;
+        }
+        mhd_timeout_touch(c->worker, c);
+        advance(c, sent);
+    }
+}
+
+bool mhd_conn_flush_staged(struct MHD_Connection *c)
+{
+    while (c->out_end > c->out_sent) {
+        if (!c->write_ready)
+            return true;
+        struct iovec iov = {c->mem + c->out_sent, c->out_end - c->out_sent};
+        size_t sent = 0;
+        enum mhd_io io = mhd_conn_tp(c)->writev(c->fd, &iov, 1, false, &sent);
+        if (io == IO_AGAIN) {
+            c->write_ready = false;
+            return true;
+        }
+        if (io != IO_DONE)
+            return false;
+        mhd_timeout_touch(c->worker, c);
+        c->out_sent += sent;
+    }
+    c->out_sent = c->out_end = 0;
+    return true;
+}
+
+/* ---- answers the library gives by itself -------------------------------- */
+
+static const char *error_body(unsigned int status)
+{
+    switch (status) {
+    case 400:
+        return "<html><head><title>Bad Request</title></head><body>The request could not be "
+               "understood.</body></html>";
+    case 413:
+        return "<html><head><title>Content Too Large</title></head><body>The request body is "
+               "too large.</body></html>";
+    case 414:
+        return "<html><head><title>URI Too Long</title></head><body>The request target is "
+               "too long.</body></html>";
+    case 431:
+        return "<html><head><title>Request Header Fields Too Large</title></head><body>The "
+               "request header is too large.</body></html>";
+    case 500:
+        return "<html><head><title>Internal Server Error</title></head><body>The request "
+               "could not be processed.</body></html>";
+    case 501:
+        return "<html><head><title>Not Implemented</title></head><body>The request uses "
+               "something this server does not implement.</body></html>";
+    case 505:
+        return "<html><head><title>HTTP Version Not Supported</title></head><body>Only "
+               "HTTP/1.x is supported.</body></html>";
+    default:
+        return "";
+    }
+}
+
+/* Replies with `status` and a short HTML body, then closes. Whatever was
+ * received is discarded: the request will never reach the handler. */
+void mhd_conn_reply_error(struct MHD_Connection *c, unsigned int status)
+{
+    if (c->tx.resp != NULL) {
+        mhd_response_unref(c->tx.resp);
+        c->tx.resp = NULL;
+    }
+    const char *body = error_body(status);
+    struct MHD_Response *r = MHD_create_response_from_buffer_static(strlen(body), body);
+    if (r == NULL || MHD_add_response_header(r, "Content-Type", "text/html") != MHD_YES ||
+        (c->mem == NULL && !mhd_conn_pool_take(c))) {
+        if (r != NULL)
+            mhd_response_unref(r);
+        mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
+        return;
+    }
+    /* Free the pool for the reply; the request's values go with it. */
+    c->rbuf = c->mem + c->out_end;
+    c->rlen = 0;
+    c->rpos = 0;
+    c->back = c->mem_size & ~(size_t)7;
+    c->rq.kv_first = c->rq.kv_last = NULL;
+    c->tx.resp = r;
+    c->tx.status = status;
+    c->tx.icy = false;
+    c->rq.keep_alive = false;
+    c->rq.method = METHOD_OTHER;
+    c->rq.error_reply = true;
+    mhd_conn_begin_reply(c);
+}

@@ -1,0 +1,216 @@
+/* The connection state machine: creation, the dispatcher that runs one step
+ * per state until a step has to wait, poller interest, and the reset
+ * between requests. */
+#include "conn/conn_internal.h"
+
+#include <string.h>
+
+#include "util/alloc.h"
+#include "util/panic.h"
+
+struct MHD_Connection *mhd_conn_create(struct mhd_worker *w, int fd, const struct sockaddr *addr,
+                                       socklen_t addr_len)
+{
+    struct MHD_Connection *c = mhd_calloc(1, sizeof(*c));
+    if (c == NULL)
+        return NULL;
+    mhd_link_init(&c->link);
+    mhd_link_init(&c->tlink);
+    mhd_link_init(&c->qlink);
+    mhd_link_init(&c->rslink);
+    c->worker = w;
+    c->daemon = w->daemon;
+    c->fd = fd;
+    c->item.fd = fd;
+    c->item.index = -1;
+    c->item.interest = MHD_POLL_IN | MHD_POLL_EDGE;
+    c->state = CONN_IDLE;
+    c->write_ready = true;
+    /* Level-triggered pollers: try reading at once, the request is often
+     * there already. epoll reports readiness on registration anyway. */
+    c->read_ready = w->poller.ops != &mhd_poller_epoll;
+    c->timeout_ms = w->daemon->cfg.timeout_ms;
+    if (addr != NULL && addr_len > 0 && addr_len <= (socklen_t)sizeof(c->addr)) {
+        memcpy(&c->addr, addr, addr_len);
+        c->addr_len = addr_len;
+    }
+    mhd_http_scan_init(&c->scan);
+    return c;
+}
+
+bool mhd_conn_start(struct MHD_Connection *c)
+{
+    struct mhd_worker *w = c->worker;
+    struct MHD_Daemon *d = c->daemon;
+    mhd_list_push_back(&w->conns, &c->link);
+    w->n_conns++;
+    atomic_store_explicit(&w->n_conns_public, w->n_conns, memory_order_relaxed);
+    if (!mhd_poller_add(&w->poller, &c->item)) {
+        mhd_dlog(d, "Cannot watch a new connection: %s", "poller refused the socket");
+        c->state = CONN_CLOSED;
+        mhd_list_push_back(&w->closed, &c->qlink);
+        return false;
+    }
+    c->notified_start = true;
+    if (d->cfg.notify_connection != NULL)
+        d->cfg.notify_connection(d->cfg.notify_connection_cls, c, &c->socket_context,
+                                 MHD_CONNECTION_NOTIFY_STARTED);
+    mhd_timeout_touch(w, c);
+    mhd_conn_process(c);
+    return true;
+}
+
+void mhd_conn_set_state(struct MHD_Connection *c, enum mhd_conn_state s)
+{
+    mhd_assert(c->state != CONN_CLOSED);
+    c->state = s;
+}
+
+void mhd_conn_schedule(struct MHD_Connection *c)
+{
+    if (c->in_ready || c->state == CONN_CLOSED)
+        return;
+    c->in_ready = true;
+    mhd_list_push_back(&c->worker->ready, &c->qlink);
+}
+
+void mhd_conn_on_events(struct MHD_Connection *c, unsigned int events)
+{
+    if (events & (MHD_POLL_IN | MHD_POLL_ERR))
+        c->read_ready = true;
+    if (events & (MHD_POLL_OUT | MHD_POLL_ERR))
+        c->write_ready = true;
+    if (c->suspended)
+        return;
+    mhd_conn_process(c);
+}
+
+static enum mhd_step dispatch(struct MHD_Connection *c)
+{
+    switch (c->state) {
+    case CONN_IDLE:
+    case CONN_HEAD:
+        return mhd_conn_step_head(c);
+    case CONN_FIRST_CALL:
+        return mhd_conn_step_first_call(c);
+    case CONN_CONTINUE:
+        return mhd_conn_step_continue(c);
+    case CONN_BODY:
+        return mhd_conn_step_body(c);
+    case CONN_TRAILERS:
+        return mhd_conn_step_trailers(c);
+    case CONN_FINAL_CALL:
+        return mhd_conn_step_final_call(c);
+    case CONN_SEND:
+        return mhd_conn_step_send(c);
+    case CONN_LINGER:
+        return mhd_conn_step_linger(c);
+    case CONN_UPGRADED:
+    case CONN_CLOSED:
+        break;
+    }
+    return STEP_WAIT;
+}
+
+/* What a level-triggered poller should watch: input only when a step waits
+ * for it and the socket was found empty, output only when the socket was
+ * found full. A connection waiting for something else (the application, a
+ * content reader) watches nothing. */
+static void update_interest(struct MHD_Connection *c)
+{
+    unsigned int want = 0;
+    if (!c->suspended) {
+        switch (c->state) {
+        case CONN_IDLE:
+        case CONN_HEAD:
+        case CONN_BODY:
+        case CONN_TRAILERS:
+        case CONN_LINGER:
+            if (!c->read_ready && !c->peer_eof)
+                want |= MHD_POLL_IN;
+            break;
+        case CONN_CONTINUE:
+        case CONN_SEND:
+            if (!c->write_ready)
+                want |= MHD_POLL_OUT;
+            break;
+        default:
+            break;
+        }
+        if (c->out_end > c->out_sent && !c->write_ready)
+            want |= MHD_POLL_OUT;
+    }
+    if (!mhd_poller_set_interest(&c->worker->poller, &c->item, want))
+        mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
+}
+
+void mhd_conn_process(struct MHD_Connection *c)
+{
+    for (;;) {
+        if (c->suspended || c->state == CONN_CLOSED || c->state == CONN_UPGRADED)
+            break;
+        if (dispatch(c) == STEP_WAIT)
+            break;
+    }
+    if (c->state == CONN_CLOSED || c->state == CONN_UPGRADED)
+        return;
+    /* Before waiting, replies staged for pipelined requests must leave, or
+     * the client would wait for them while we wait for it. */
+    if (c->out_end > c->out_sent && c->state != CONN_SEND && !mhd_conn_flush_staged(c)) {
+        mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
+        return;
+    }
+    if (c->state == CONN_IDLE && c->rlen == 0 && c->out_end == 0)
+        mhd_conn_pool_give(c);
+    update_interest(c);
+}
+
+void mhd_conn_next_request(struct MHD_Connection *c)
+{
+    size_t left = 0;
+    if (c->mem != NULL) {
+        left = c->rlen - c->rpos;
+        char *dst = c->mem + c->out_end;
+        if (left && dst != c->rbuf + c->rpos)
+            memmove(dst, c->rbuf + c->rpos, left);
+        c->rbuf = dst;
+        c->rlen = left;
+        c->rpos = 0;
+        c->back = c->mem_size & ~(size_t)7;
+    }
+    memset(&c->rq, 0, sizeof(c->rq));
+    c->tx.resp = NULL;
+    mhd_http_scan_init(&c->scan);
+    c->state = left ? CONN_HEAD : CONN_IDLE;
+}
+
+void mhd_conn_resume_now(struct MHD_Connection *c)
+{
+    if (c->state == CONN_UPGRADED) {
+        if (atomic_load(&c->urh.closed))
+            mhd_conn_upgrade_finish(c);
+        return;
+    }
+    if (!c->suspended || c->state == CONN_CLOSED)
+        return;
+    c->suspended = false;
+    c->read_ready = true;
+    c->write_ready = true;
+    mhd_timeout_touch(c->worker, c);
+    mhd_conn_schedule(c);
+}
+
+const char *mhd_conn_method(const struct MHD_Connection *c)
+{
+    return c->rq.head.method;
+}
+
+const char *mhd_conn_path(const struct MHD_Connection *c)
+{
+    return c->rq.url;
+}
+
+struct mhd_dauth *mhd_conn_dauth(const struct MHD_Connection *c)
+{
+    return c->daemon->dauth;
+}

@@ -1,0 +1,164 @@
+/* Admitting connections: accepting on the listen socket, MHD_add_connection,
+ * the connection limits and the accept policy. */
+#include "daemon/daemon.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "conn/conn.h"
+#include "io/transport.h"
+#include "loop/worker.h"
+#include "util/sys.h"
+
+/* Connections accepted per wake-up before the worker turns to its other
+ * sockets, so a flood of connects cannot starve established clients. */
+#define ACCEPT_BATCH 64
+
+static bool is_external_add(bool from_app, const struct mhd_worker *w)
+{
+    return from_app || !mhd_worker_is_current(w);
+}
+
+enum MHD_Result mhd_daemon_admit(struct MHD_Daemon *d, struct mhd_worker *w, int fd,
+                                 const struct sockaddr *addr, socklen_t addr_len, bool from_app)
+{
+    bool counted = false;
+    if (d->iplimit != NULL && addr != NULL && addr_len > 0) {
+        if (!mhd_iplimit_take(d, addr, addr_len)) {
+            mhd_dlog(d, "Connection refused: per-IP connection limit reached");
+            close(fd);
+            errno = ENFILE;
+            return MHD_NO;
+        }
+        counted = true;
+    }
+    if (d->apc != NULL && d->apc(d->apc_cls, addr, addr_len) != MHD_YES) {
+        if (counted)
+            mhd_iplimit_give(d, addr, addr_len);
+        close(fd);
+        errno = EACCES;
+        return MHD_NO;
+    }
+    if (!mhd_socket_prepare(fd, !from_app)) {
+        int saved = errno;
+        if (counted)
+            mhd_iplimit_give(d, addr, addr_len);
+        close(fd);
+        errno = saved;
+        return MHD_NO;
+    }
+    if (from_app)
+        mhd_socket_nodelay(fd);
+    struct MHD_Connection *c = mhd_conn_create(w, fd, addr, addr_len);
+    if (c == NULL) {
+        if (counted)
+            mhd_iplimit_give(d, addr, addr_len);
+        close(fd);
+        errno = ENOMEM;
+        return MHD_NO;
+    }
+    c->counted_ip = counted;
+    if (is_external_add(from_app, w))
+        mhd_worker_post_conn(w, c);
+    else
+        mhd_conn_start(c);
+    return MHD_YES;
+}
+
+void mhd_daemon_accept(struct mhd_worker *w)
+{
+    struct MHD_Daemon *d = w->daemon;
+    for (int i = 0; i < ACCEPT_BATCH; i++) {
+        if (atomic_load_explicit(&d->quiesced, memory_order_acquire)) {
+            mhd_worker_listen_drop(w);
+            return;
+        }
+        if (w->n_conns >= w->conn_limit) {
+            mhd_worker_listen_pause(w, true);
+            return;
+        }
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof(ss);
+#ifdef HAVE_ACCEPT4
+        int fd = accept4(d->listen_fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+#else
+        int fd = accept(d->listen_fd, (struct sockaddr *)&ss, &len);
+#endif
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                /* Out of descriptors or memory: stop polling the listen
+                 * socket until a connection closes or a short while
+                 * passes, instead of spinning on it. */
+                mhd_dlog(d, "Cannot accept a connection: %s", strerror(errno));
+                mhd_worker_listen_pause(w, true);
+                mhd_worker_listen_retry_later(w);
+            }
+            return;
+        }
+        mhd_daemon_admit(d, w, fd, (struct sockaddr *)&ss, len, false);
+    }
+}
+
+/* The worker that takes an added connection: the first with room, starting
+ * at a place given by the socket, so added connections spread out. */
+static struct mhd_worker *pick_worker(struct MHD_Daemon *d, int fd)
+{
+    unsigned int n = d->n_workers;
+    unsigned int start = (unsigned int)fd % n;
+    for (unsigned int i = 0; i < n; i++) {
+        struct mhd_worker *w = &d->workers[(start + i) % n];
+        if (atomic_load_explicit(&w->n_conns_public, memory_order_relaxed) < w->conn_limit)
+            return w;
+    }
+    return NULL;
+}
+
+_MHD_EXTERN enum MHD_Result MHD_add_connection(struct MHD_Daemon *daemon, MHD_socket client_socket,
+                                               const struct sockaddr *addr, socklen_t addrlen)
+{
+    struct MHD_Daemon *d = daemon;
+    if (d == NULL || client_socket < 0) {
+        errno = EINVAL;
+        return MHD_NO;
+    }
+    if (addr != NULL && addrlen > 0) {
+        socklen_t need = 0;
+        if (addr->sa_family == AF_INET)
+            need = (socklen_t)sizeof(struct sockaddr_in);
+        else if (addr->sa_family == AF_INET6)
+            need = (socklen_t)sizeof(struct sockaddr_in6);
+        if (addrlen < need || addrlen > (socklen_t)sizeof(struct sockaddr_storage)) {
+            close(client_socket);
+            errno = EINVAL;
+            return MHD_NO;
+        }
+    } else {
+        addr = NULL;
+        addrlen = 0;
+    }
+    if (atomic_load(&d->shutdown)) {
+        close(client_socket);
+        errno = EINVAL;
+        return MHD_NO;
+    }
+    struct mhd_worker *w = pick_worker(d, client_socket);
+    if (w == NULL) {
+        mhd_dlog(d, "Connection refused: connection limit reached");
+        close(client_socket);
+        errno = ENFILE;
+        return MHD_NO;
+    }
+    if ((d->flags & (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_POLL)) == 0 &&
+        client_socket >= d->cfg.fd_setsize) {
+        mhd_dlog(d, "Socket %d does not fit in the select() set", client_socket);
+        close(client_socket);
+        errno = EMFILE;
+        return MHD_NO;
+    }
+    return mhd_daemon_admit(d, w, client_socket, addr, addrlen, true);
+}

@@ -1,0 +1,154 @@
+/* The daemon: configuration, lifecycle, listen socket, admission of
+ * connections, and the workers that run them.
+ *
+ * struct MHD_Daemon is what the application holds. All MHD_OPTION_* values
+ * are parsed once at start into struct mhd_config; nothing reads the
+ * varargs list again. The daemon owns one or more workers (src/loop): one for
+ * the external loop and for the internal polling thread, N for a thread pool,
+ * and one per connection thread in thread-per-connection mode. */
+#ifndef MHD_DAEMON_DAEMON_H
+#define MHD_DAEMON_DAEMON_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "microhttpd.h"
+#include "util/log.h"
+
+struct mhd_worker;
+struct mhd_dauth;
+struct mhd_iplimit;
+
+typedef void *(*mhd_uri_log_fn)(void *cls, const char *uri, struct MHD_Connection *con);
+typedef size_t (*mhd_unescape_cb)(void *cls, struct MHD_Connection *c, char *s);
+
+/* Defaults chosen to match libmicrohttpd's. */
+#define MHD_DEFAULT_POOL_SIZE ((size_t)32 * 1024)
+#define MHD_DEFAULT_POOL_INCREMENT ((size_t)1500)
+#define MHD_DEFAULT_NONCE_TIMEOUT 90u
+#define MHD_DEFAULT_MAX_NC 1000u
+#define MHD_DEFAULT_NONCE_NC_SIZE 4u
+#define MHD_DEFAULT_TFO_QUEUE 10u
+
+/* Every MHD_OPTION_* value after parsing, defaults filled in. */
+struct mhd_config {
+    size_t pool_size;
+    size_t pool_increment;
+    unsigned int conn_limit;
+    bool conn_limit_set;
+    uint64_t timeout_ms; /* 0: connections never time out */
+    MHD_RequestCompletedCallback notify_completed;
+    void *notify_completed_cls;
+    MHD_NotifyConnectionCallback notify_connection;
+    void *notify_connection_cls;
+    unsigned int per_ip_limit;
+    struct sockaddr_storage bind_addr;
+    socklen_t bind_addr_len; /* 0: no bind address given */
+    mhd_uri_log_fn uri_log;
+    void *uri_log_cls;
+    mhd_unescape_cb unescape;
+    void *unescape_cls;
+    MHD_socket listen_fd; /* MHD_INVALID_SOCKET: none given */
+    unsigned int pool_threads;
+    size_t thread_stack;
+    unsigned int tfo_queue;
+    int reuse;            /* -1 not given, 0 off, 1 SO_REUSEPORT */
+    unsigned int backlog; /* 0: SOMAXCONN */
+    int discipline;       /* -3 ... 3 */
+    bool discipline_set;
+    bool sigpipe_by_app;
+    int fd_setsize;
+    /* Digest authentication */
+    const void *dauth_random;
+    size_t dauth_random_len;
+    bool dauth_random_copy;
+    unsigned int nonce_nc_size;
+    unsigned int dauth_bind;
+    unsigned int dauth_timeout;
+    uint32_t dauth_max_nc;
+    /* TLS options are parsed so the list stays in step; this build has no
+     * TLS, and MHD_USE_TLS makes start fail. */
+    bool tls_option_seen;
+};
+
+struct MHD_Daemon {
+    unsigned int flags; /* effective flags, as MHD_DAEMON_INFO_FLAGS reports */
+    uint16_t port;      /* bound port, or the argument with NO_LISTEN_SOCKET */
+    MHD_AcceptPolicyCallback apc;
+    void *apc_cls;
+    MHD_AccessHandlerCallback handler;
+    void *handler_cls;
+    struct mhd_logger log;
+    struct mhd_config cfg;
+
+    MHD_socket listen_fd;
+    atomic_bool quiesced;
+    atomic_bool shutdown;
+    bool listen_given;
+
+    struct mhd_worker *workers; /* n_workers entries */
+    unsigned int n_workers;
+    atomic_uint next_worker; /* round robin for MHD_add_connection */
+
+    /* Thread per connection */
+    pthread_mutex_t tpc_lock;
+    struct mhd_worker *tpc_idle; /* parked connection threads, singly linked */
+    unsigned int tpc_threads;    /* started and not yet exited */
+    pthread_cond_t tpc_cond;
+
+    struct mhd_iplimit *iplimit; /* NULL unless a per-IP limit is set */
+    struct mhd_dauth *dauth;     /* digest authentication state */
+
+    union MHD_DaemonInfo info; /* storage for MHD_get_daemon_info */
+};
+
+#define mhd_dlog(d, ...) mhd_log(&(d)->log, __VA_ARGS__)
+
+/* True when the daemon runs its own threads (internal polling thread, pool or
+ * thread per connection). */
+static inline bool mhd_daemon_has_threads(const struct MHD_Daemon *d)
+{
+    return (d->flags & MHD_USE_INTERNAL_POLLING_THREAD) != 0;
+}
+
+static inline bool mhd_daemon_is_tpc(const struct MHD_Daemon *d)
+{
+    return (d->flags & MHD_USE_THREAD_PER_CONNECTION) != 0;
+}
+
+/* Parses the option list into d->cfg (defaults first). Returns false, with
+ * the reason logged, for an unknown option, an invalid value or an option
+ * this build cannot honour. Reads exactly the arguments each option takes. */
+bool mhd_options_parse(struct MHD_Daemon *d, va_list ap);
+
+/* Creates, binds and listens on the daemon's socket per d->cfg and flags, or
+ * adopts the given one; sets d->listen_fd and d->port. */
+bool mhd_listen_open(struct MHD_Daemon *d);
+
+/* Accepts pending connections on the listen socket for `w` until the
+ * backlog is empty, a batch limit or the worker's connection limit. */
+void mhd_daemon_accept(struct mhd_worker *w);
+
+/* Applies the limits and the accept policy to a new socket and hands it to a
+ * worker. Takes `fd` in every case (closes it on refusal). `from_app` is true
+ * for MHD_add_connection. Returns MHD_YES when the connection was admitted. */
+enum MHD_Result mhd_daemon_admit(struct MHD_Daemon *d, struct mhd_worker *w, int fd,
+                                 const struct sockaddr *addr, socklen_t addr_len, bool from_app);
+
+/* Per-IP connection counting; the limit is d->cfg.per_ip_limit. */
+bool mhd_iplimit_create(struct MHD_Daemon *d);
+void mhd_iplimit_destroy(struct MHD_Daemon *d);
+bool mhd_iplimit_take(struct MHD_Daemon *d, const struct sockaddr *addr, socklen_t len);
+void mhd_iplimit_give(struct MHD_Daemon *d, const struct sockaddr *addr, socklen_t len);
+
+/* Stops the workers and frees everything start set up, in reverse order;
+ * safe on a partly started daemon. */
+void mhd_daemon_free(struct MHD_Daemon *d);
+
+/* The number of open connections over all workers. */
+unsigned int mhd_daemon_count_connections(struct MHD_Daemon *d);
+
+#endif

@@ -1,0 +1,87 @@
+/* MHD_get_daemon_info, the version, the feature list and MHD_free. */
+#include "daemon/daemon.h"
+
+#include <stdlib.h>
+
+#include "loop/worker.h"
+
+unsigned int mhd_daemon_count_connections(struct MHD_Daemon *d)
+{
+    unsigned int n = 0;
+    for (unsigned int i = 0; i < d->n_workers; i++)
+        n += atomic_load_explicit(&d->workers[i].n_conns_public, memory_order_relaxed);
+    return n;
+}
+
+_MHD_EXTERN const union MHD_DaemonInfo *MHD_get_daemon_info(struct MHD_Daemon *daemon,
+                                                            enum MHD_DaemonInfoType info_type, ...)
+{
+    struct MHD_Daemon *d = daemon;
+    if (d == NULL)
+        return NULL;
+    union MHD_DaemonInfo *out = &d->info;
+    switch (info_type) {
+    case MHD_DAEMON_INFO_LISTEN_FD:
+        out->listen_fd = atomic_load(&d->quiesced) ? MHD_INVALID_SOCKET : d->listen_fd;
+        return out;
+    case MHD_DAEMON_INFO_EPOLL_FD:
+        out->epoll_fd = -1;
+        if (d->n_workers == 1 && d->workers[0].poller.ops == &mhd_poller_epoll)
+            out->epoll_fd = d->workers[0].poller.epfd;
+        return out;
+    case MHD_DAEMON_INFO_CURRENT_CONNECTIONS:
+        out->num_connections = mhd_daemon_count_connections(d);
+        return out;
+    case MHD_DAEMON_INFO_FLAGS:
+        out->flags = (enum MHD_FLAG)d->flags;
+        return out;
+    case MHD_DAEMON_INFO_BIND_PORT:
+        out->port = d->port;
+        return out;
+    case MHD_DAEMON_INFO_KEY_SIZE:
+    case MHD_DAEMON_INFO_MAC_KEY_SIZE:
+    default:
+        return NULL;
+    }
+}
+
+_MHD_EXTERN const char *MHD_get_version(void)
+{
+    return "1.0.1";
+}
+
+_MHD_EXTERN uint32_t MHD_get_version_bin(void)
+{
+    return (uint32_t)MHD_VERSION;
+}
+
+/* What this build does. A feature answered with MHD_YES must work: programs
+ * skip what is missing based on these answers. */
+_MHD_EXTERN enum MHD_Result MHD_is_feature_supported(enum MHD_FEATURE feature)
+{
+    switch (feature) {
+    case MHD_FEATURE_MESSAGES:
+    case MHD_FEATURE_IPv6:
+    case MHD_FEATURE_IPv6_ONLY:
+    case MHD_FEATURE_POLL:
+    case MHD_FEATURE_EPOLL:
+    case MHD_FEATURE_SHUTDOWN_LISTEN_SOCKET:
+    case MHD_FEATURE_TCP_FASTOPEN:
+    case MHD_FEATURE_LARGE_FILE:
+    case MHD_FEATURE_THREAD_NAMES:
+    case MHD_FEATURE_RESPONSES_SHARED_FD:
+    case MHD_FEATURE_AUTODETECT_BIND_PORT:
+    case MHD_FEATURE_AUTOSUPPRESS_SIGPIPE:
+    case MHD_FEATURE_SENDFILE:
+    case MHD_FEATURE_THREADS:
+    case MHD_FEATURE_HTTPS_COOKIE_PARSING:
+        return MHD_YES;
+    default:
+        return MHD_NO;
+    }
+}
+
+_MHD_EXTERN void MHD_free(void *ptr)
+{
+    free(ptr);
+}

@@ -1,0 +1,183 @@
+/* MHD_start_daemon: checking flags, reading options, opening the listen
+ * socket and starting the workers. */
+#include "daemon/daemon.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/select.h>
+#include <unistd.h>
+
+#include "loop/worker.h"
+#include "util/alloc.h"
+
+/* Flag combinations the API forbids, judged before any option is read. */
+static const char *invalid_flags(unsigned int f)
+{
+    if (f & MHD_USE_TLS)
+        return "MHD_USE_TLS: this build has no TLS support";
+    if ((f & MHD_USE_POLL) && (f & MHD_USE_EPOLL))
+        return "MHD_USE_POLL and MHD_USE_EPOLL exclude each other";
+    if ((f & MHD_USE_EPOLL) && (f & MHD_USE_THREAD_PER_CONNECTION))
+        return "MHD_USE_EPOLL cannot be used with MHD_USE_THREAD_PER_CONNECTION";
+    if ((f & MHD_USE_AUTO) && (f & (MHD_USE_POLL | MHD_USE_EPOLL)))
+        return "MHD_USE_AUTO excludes MHD_USE_POLL and MHD_USE_EPOLL";
+    if ((f & MHD_USE_POLL) &&
+        !(f & (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION)))
+        return "MHD_USE_POLL needs an internal thread";
+    if ((f & MHD_USE_NO_THREAD_SAFETY) &&
+        (f & (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION)))
+        return "MHD_USE_NO_THREAD_SAFETY cannot be used with internal threads";
+    return NULL;
+}
+
+/* The flags the daemon reports as its own (MHD_DAEMON_INFO_FLAGS). */
+static unsigned int implied_flags(unsigned int f)
+{
+    if (f & MHD_USE_THREAD_PER_CONNECTION)
+        f |= MHD_USE_INTERNAL_POLLING_THREAD;
+    if (f & MHD_ALLOW_UPGRADE)
+        f |= MHD_ALLOW_SUSPEND_RESUME;
+    if (f & MHD_USE_AUTO)
+        f |= (f & MHD_USE_THREAD_PER_CONNECTION) ? MHD_USE_POLL : MHD_USE_EPOLL;
+    return f;
+}
+
+static unsigned int flags_after_options(const struct MHD_Daemon *d, unsigned int f)
+{
+    if ((f & MHD_USE_INTERNAL_POLLING_THREAD) && (f & MHD_USE_NO_LISTEN_SOCKET))
+        f |= MHD_USE_ITC;
+    if ((f & MHD_USE_THREAD_PER_CONNECTION) &&
+        (d->cfg.notify_completed != NULL || d->cfg.notify_connection != NULL))
+        f |= MHD_USE_ITC;
+    if (f & MHD_USE_NO_THREAD_SAFETY)
+        f &= ~(unsigned int)MHD_USE_ITC;
+    return f;
+}
+
+/* Checks that need the options. */
+static const char *invalid_config(struct MHD_Daemon *d)
+{
+    const struct mhd_config *c = &d->cfg;
+    unsigned int f = d->flags;
+    bool threads = (f & MHD_USE_INTERNAL_POLLING_THREAD) != 0;
+    if (c->pool_threads > 1 && (!threads || (f & MHD_USE_THREAD_PER_CONNECTION)))
+        return "MHD_OPTION_THREAD_POOL_SIZE needs an internal polling thread and no thread per "
+               "connection";
+    if (c->listen_fd != MHD_INVALID_SOCKET && (c->bind_addr_len || (f & MHD_USE_NO_LISTEN_SOCKET)))
+        return "MHD_OPTION_LISTEN_SOCKET excludes a bind address and MHD_USE_NO_LISTEN_SOCKET";
+    if (c->bind_addr_len && (f & MHD_USE_NO_LISTEN_SOCKET))
+        return "A bind address makes no sense with MHD_USE_NO_LISTEN_SOCKET";
+    if ((f & MHD_USE_IPv6) && c->bind_addr_len && c->bind_addr.ss_family != AF_INET6)
+        return "MHD_USE_IPv6 needs an IPv6 bind address";
+    if (c->fd_setsize <= 0)
+        return "MHD_OPTION_APP_FD_SETSIZE must be positive";
+    if (!threads && !(f & MHD_USE_EPOLL) && c->fd_setsize != FD_SETSIZE)
+        return "MHD_OPTION_APP_FD_SETSIZE must equal FD_SETSIZE on this platform";
+    if (f & MHD_USE_THREAD_PER_CONNECTION)
+        return "MHD_USE_THREAD_PER_CONNECTION is not available yet in this build";
+    return NULL;
+}
+
+static const struct mhd_poller_ops *choose_poller(unsigned int f)
+{
+    if (f & MHD_USE_EPOLL)
+        return &mhd_poller_epoll;
+    if (f & MHD_USE_POLL)
+        return &mhd_poller_poll;
+    return &mhd_poller_select;
+}
+
+static bool start_workers(struct MHD_Daemon *d)
+{
+    bool threads = mhd_daemon_has_threads(d);
+    unsigned int n = d->cfg.pool_threads > 1 ? d->cfg.pool_threads : 1;
+    d->workers = mhd_calloc(n, sizeof(*d->workers));
+    if (d->workers == NULL)
+        return false;
+    const struct mhd_poller_ops *ops = choose_poller(d->flags);
+    enum mhd_worker_kind kind = threads ? WORKER_THREAD : WORKER_EXTERNAL;
+    unsigned int limit = d->cfg.conn_limit;
+    for (unsigned int i = 0; i < n; i++) {
+        struct mhd_worker *w = &d->workers[i];
+        if (!mhd_worker_init(w, d, kind, ops, true))
+            return false;
+        d->n_workers = i + 1;
+        w->index = i;
+        w->conn_limit = limit / n + (i < limit % n ? 1 : 0);
+    }
+    if (!threads)
+        return true;
+    for (unsigned int i = 0; i < n; i++) {
+        if (!mhd_worker_start_thread(&d->workers[i]))
+            return false;
+    }
+    return true;
+}
+
+_MHD_EXTERN struct MHD_Daemon *MHD_start_daemon_va(unsigned int flags, uint16_t port,
+                                                   MHD_AcceptPolicyCallback apc, void *apc_cls,
+                                                   MHD_AccessHandlerCallback dh, void *dh_cls,
+                                                   va_list ap)
+{
+    if (dh == NULL)
+        return NULL;
+    struct mhd_logger early = {NULL, NULL, (flags & MHD_USE_ERROR_LOG) != 0};
+    const char *why = invalid_flags(flags);
+    if (why != NULL) {
+        mhd_log(&early, "Cannot start the daemon: %s", why);
+        errno = EINVAL;
+        return NULL;
+    }
+    struct MHD_Daemon *d = mhd_calloc(1, sizeof(*d));
+    if (d == NULL)
+        return NULL;
+    d->flags = implied_flags(flags);
+    d->port = port;
+    d->apc = apc;
+    d->apc_cls = apc_cls;
+    d->handler = dh;
+    d->handler_cls = dh_cls;
+    d->log = early;
+    d->listen_fd = MHD_INVALID_SOCKET;
+    atomic_init(&d->quiesced, false);
+    atomic_init(&d->shutdown, false);
+    atomic_init(&d->next_worker, 0);
+    if (!mhd_options_parse(d, ap))
+        goto fail;
+    d->flags = flags_after_options(d, d->flags);
+    if (!d->cfg.discipline_set && (d->flags & MHD_USE_PEDANTIC_CHECKS))
+        d->cfg.discipline = 1;
+    why = invalid_config(d);
+    if (why != NULL) {
+        mhd_dlog(d, "Cannot start the daemon: %s", why);
+        errno = EINVAL;
+        goto fail;
+    }
+    if (d->cfg.per_ip_limit && !mhd_iplimit_create(d))
+        goto fail;
+    if (!(d->flags & MHD_USE_NO_LISTEN_SOCKET) && !mhd_listen_open(d))
+        goto fail;
+    if (!start_workers(d))
+        goto fail;
+    return d;
+fail: {
+    int saved = errno;
+    mhd_daemon_free(d);
+    errno = saved;
+    return NULL;
+}
+}
+
+_MHD_EXTERN struct MHD_Daemon *MHD_start_daemon(unsigned int flags, uint16_t port,
+                                                MHD_AcceptPolicyCallback apc, void *apc_cls,
+                                                MHD_AccessHandlerCallback dh, void *dh_cls, ...)
+{
+    if (dh == NULL)
+        return NULL; /* without reading the options: the list may be absent */
+    va_list ap;
+    va_start(ap, dh_cls);
+    struct MHD_Daemon *d = MHD_start_daemon_va(flags, port, apc, apc_cls, dh, dh_cls, ap);
+    va_end(ap);
+    return d;
+}

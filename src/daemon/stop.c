@@ -1,0 +1,59 @@
+/* Stopping and quiescing a daemon. */
+#include "daemon/daemon.h"
+
+#include <unistd.h>
+
+#include "loop/worker.h"
+#include "util/alloc.h"
+
+void mhd_daemon_free(struct MHD_Daemon *d)
+{
+    atomic_store(&d->shutdown, true);
+    for (unsigned int i = 0; i < d->n_workers; i++) {
+        struct mhd_worker *w = &d->workers[i];
+        if (w->thread_started) {
+            atomic_store_explicit(&w->stop, true, memory_order_release);
+            mhd_worker_wake(w);
+        }
+    }
+    for (unsigned int i = 0; i < d->n_workers; i++) {
+        struct mhd_worker *w = &d->workers[i];
+        if (w->thread_started)
+            pthread_join(w->thread, NULL);
+        mhd_worker_deinit(w);
+    }
+    mhd_free(d->workers);
+    if (d->listen_fd != MHD_INVALID_SOCKET && !atomic_load(&d->quiesced))
+        close(d->listen_fd);
+    mhd_iplimit_destroy(d);
+    mhd_free(d);
+}
+
+_MHD_EXTERN void MHD_stop_daemon(struct MHD_Daemon *daemon)
+{
+    if (daemon != NULL)
+        mhd_daemon_free(daemon);
+}
+
+_MHD_EXTERN MHD_socket MHD_quiesce_daemon(struct MHD_Daemon *daemon)
+{
+    struct MHD_Daemon *d = daemon;
+    if (d == NULL || d->listen_fd == MHD_INVALID_SOCKET)
+        return MHD_INVALID_SOCKET;
+    if (mhd_daemon_has_threads(d) && !(d->flags & MHD_USE_ITC)) {
+        mhd_dlog(d, "MHD_quiesce_daemon needs MHD_USE_ITC with internal threads");
+        return MHD_INVALID_SOCKET;
+    }
+    if (atomic_exchange(&d->quiesced, true))
+        return MHD_INVALID_SOCKET;
+    /* From now on no worker accepts; each drops the socket from its poller
+     * when it next wakes, which happens at once. */
+    for (unsigned int i = 0; i < d->n_workers; i++) {
+        struct mhd_worker *w = &d->workers[i];
+        if (w->kind == WORKER_EXTERNAL)
+            mhd_worker_listen_drop(w);
+        else
+            mhd_worker_wake(w);
+    }
+    return d->listen_fd;
+}

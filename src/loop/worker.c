@@ -1,0 +1,381 @@
+/* The worker loop: wait, accept, process, run posted work, expire timeouts,
+ * clean up. */
+#include "loop/worker.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conn/conn.h"
+#include "daemon/daemon.h"
+#include "http/http.h"
+#include "util/panic.h"
+#include "util/sys.h"
+
+#ifdef HAVE_EVENTFD
+#include <sys/eventfd.h>
+#endif
+
+/* How long the listen socket rests after accept() ran out of descriptors. */
+#define LISTEN_RETRY_MS 100u
+#define EVENTS_PER_WAIT 64
+
+void mhd_worker_update_clock(struct mhd_worker *w)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    w->now_ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+const char *mhd_worker_date(struct mhd_worker *w)
+{
+    time_t now = time(NULL);
+    if (now != w->date_sec) {
+        mhd_http_date(now, w->date);
+        w->date_sec = now;
+    }
+    return w->date;
+}
+
+static bool open_wake(struct mhd_worker *w)
+{
+#ifdef HAVE_EVENTFD
+    w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (w->wake_fd < 0)
+        return false;
+    w->wake_item.fd = w->wake_fd;
+    w->wake_item.interest = MHD_POLL_IN;
+    return mhd_poller_add(&w->poller, &w->wake_item);
+#else
+    return false;
+#endif
+}
+
+bool mhd_worker_init(struct mhd_worker *w, struct MHD_Daemon *d, enum mhd_worker_kind kind,
+                     const struct mhd_poller_ops *ops, bool accepts)
+{
+    memset(w, 0, sizeof(*w));
+    w->daemon = d;
+    w->kind = kind;
+    w->wake_fd = -1;
+    w->listen_item.fd = -1;
+    w->listen_item.index = -1;
+    w->wake_item.fd = -1;
+    w->wake_item.index = -1;
+    mhd_list_init(&w->conns);
+    mhd_list_init(&w->timeouts);
+    mhd_list_init(&w->timeouts_own);
+    mhd_list_init(&w->ready);
+    mhd_list_init(&w->closed);
+    mhd_list_init(&w->incoming);
+    mhd_list_init(&w->resumed);
+    atomic_init(&w->stop, false);
+    atomic_init(&w->posted, false);
+    atomic_init(&w->n_conns_public, 0);
+    w->date_sec = (time_t)-1;
+    if (pthread_mutex_init(&w->lock, NULL) != 0)
+        return false;
+    if (!mhd_poller_init(&w->poller, ops)) {
+        mhd_dlog(d, "Cannot create the %s poller: %s", ops->name, strerror(errno));
+        pthread_mutex_destroy(&w->lock);
+        return false;
+    }
+    /* Threads need a wake-up for stop, resume and added connections; the
+     * external loop is woken by the application calling MHD_run. */
+    if (kind != WORKER_EXTERNAL && !open_wake(w)) {
+        mhd_dlog(d, "Cannot create the wake-up channel: %s", strerror(errno));
+        mhd_worker_deinit(w);
+        return false;
+    }
+    if (accepts && d->listen_fd != MHD_INVALID_SOCKET) {
+        w->listen_item.fd = d->listen_fd;
+        w->listen_item.interest = MHD_POLL_IN;
+        if (!mhd_poller_add(&w->poller, &w->listen_item)) {
+            mhd_dlog(d, "Cannot watch the listen socket: %s", strerror(errno));
+            mhd_worker_deinit(w);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The worker this thread runs, for mhd_worker_is_current(). */
+static _Thread_local struct mhd_worker *current_worker;
+
+static void close_all(struct mhd_worker *w)
+{
+    /* Connections added but never started are dropped without a word to
+     * the application; resumes posted before the stop still count, so those
+     * connections are closed like the others. */
+    struct mhd_list incoming, resumed;
+    mhd_list_init(&incoming);
+    mhd_list_init(&resumed);
+    pthread_mutex_lock(&w->lock);
+    mhd_list_splice_back(&incoming, &w->incoming);
+    mhd_list_splice_back(&resumed, &w->resumed);
+    atomic_store(&w->posted, false);
+    pthread_mutex_unlock(&w->lock);
+    struct mhd_link *k;
+    while ((k = mhd_list_first(&incoming)) != NULL) {
+        mhd_list_remove(k);
+        mhd_conn_discard(mhd_container_of(k, struct MHD_Connection, qlink));
+    }
+    while ((k = mhd_list_first(&resumed)) != NULL) {
+        mhd_list_remove(k);
+        struct MHD_Connection *c = mhd_container_of(k, struct MHD_Connection, rslink);
+        c->resume_posted = false;
+        mhd_conn_resume_now(c);
+    }
+    while ((k = mhd_list_first(&w->conns)) != NULL) {
+        struct MHD_Connection *c = mhd_container_of(k, struct MHD_Connection, link);
+        if (c->suspended && c->state != CONN_UPGRADED)
+            mhd_panic("MHD_stop_daemon called while a connection is suspended");
+        if (c->state != CONN_CLOSED)
+            mhd_conn_close(c, MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN);
+        mhd_list_remove(&c->qlink);
+        mhd_conn_destroy(c);
+    }
+}
+
+void mhd_worker_deinit(struct mhd_worker *w)
+{
+    close_all(w);
+    for (unsigned int i = 0; i < w->pools.count; i++)
+        free(w->pools.blocks[i]);
+    w->pools.count = 0;
+    if (w->listen_item.registered)
+        mhd_poller_remove(&w->poller, &w->listen_item);
+    mhd_poller_deinit(&w->poller);
+    if (w->wake_fd >= 0)
+        close(w->wake_fd);
+    w->wake_fd = -1;
+    pthread_mutex_destroy(&w->lock);
+}
+
+void mhd_worker_wake(struct mhd_worker *w)
+{
+    if (w->wake_fd < 0)
+        return;
+    uint64_t one = 1;
+    ssize_t n = write(w->wake_fd, &one, sizeof(one));
+    (void)n; /* a full counter is fine: the worker is awake anyway */
+}
+
+static void drain_wake(struct mhd_worker *w)
+{
+    uint64_t v;
+    ssize_t n = read(w->wake_fd, &v, sizeof(v));
+    (void)n;
+}
+
+void mhd_worker_post_conn(struct mhd_worker *w, struct MHD_Connection *c)
+{
+    pthread_mutex_lock(&w->lock);
+    mhd_list_push_back(&w->incoming, &c->qlink);
+    atomic_store(&w->posted, true);
+    pthread_mutex_unlock(&w->lock);
+    mhd_worker_wake(w);
+}
+
+void mhd_worker_post_resume(struct mhd_worker *w, struct MHD_Connection *c)
+{
+    pthread_mutex_lock(&w->lock);
+    if (!c->resume_posted) {
+        c->resume_posted = true;
+        mhd_list_push_back(&w->resumed, &c->rslink);
+        atomic_store(&w->posted, true);
+    }
+    pthread_mutex_unlock(&w->lock);
+    mhd_worker_wake(w);
+}
+
+void mhd_worker_run_posted(struct mhd_worker *w)
+{
+    if (!atomic_exchange(&w->posted, false))
+        return;
+    struct mhd_list incoming, resumed;
+    mhd_list_init(&incoming);
+    mhd_list_init(&resumed);
+    pthread_mutex_lock(&w->lock);
+    mhd_list_splice_back(&incoming, &w->incoming);
+    mhd_list_splice_back(&resumed, &w->resumed);
+    for (struct mhd_link *k = mhd_list_first(&resumed); k; k = mhd_list_next(&resumed, k))
+        mhd_container_of(k, struct MHD_Connection, rslink)->resume_posted = false;
+    pthread_mutex_unlock(&w->lock);
+    struct mhd_link *k;
+    while ((k = mhd_list_first(&incoming)) != NULL) {
+        mhd_list_remove(k);
+        mhd_conn_start(mhd_container_of(k, struct MHD_Connection, qlink));
+    }
+    while ((k = mhd_list_first(&resumed)) != NULL) {
+        mhd_list_remove(k);
+        mhd_conn_resume_now(mhd_container_of(k, struct MHD_Connection, rslink));
+    }
+}
+
+void mhd_worker_listen_pause(struct mhd_worker *w, bool pause)
+{
+    if (w->listen_item.fd < 0 || !w->listen_item.registered || w->listen_paused == pause)
+        return;
+    w->listen_paused = pause;
+    if (!pause)
+        w->listen_retry_at = 0;
+    mhd_poller_set_interest(&w->poller, &w->listen_item, pause ? 0 : MHD_POLL_IN);
+}
+
+void mhd_worker_listen_retry_later(struct mhd_worker *w)
+{
+    w->listen_retry_at = w->now_ms + LISTEN_RETRY_MS;
+}
+
+void mhd_worker_listen_drop(struct mhd_worker *w)
+{
+    if (w->listen_item.registered)
+        mhd_poller_remove(&w->poller, &w->listen_item);
+    w->listen_item.fd = -1;
+}
+
+bool mhd_worker_is_current(const struct mhd_worker *w)
+{
+    return w->kind == WORKER_EXTERNAL || current_worker == w;
+}
+
+int64_t mhd_worker_next_timeout(struct mhd_worker *w)
+{
+    if (!mhd_list_is_empty(&w->ready) || !mhd_list_is_empty(&w->closed) ||
+        atomic_load_explicit(&w->posted, memory_order_relaxed))
+        return 0;
+    int64_t t = mhd_timeout_next(w);
+    if (w->listen_retry_at) {
+        int64_t r = w->listen_retry_at > w->now_ms ? (int64_t)(w->listen_retry_at - w->now_ms) : 0;
+        if (t < 0 || r < t)
+            t = r;
+    }
+    return t;
+}
+
+static void dispatch(struct mhd_worker *w, struct mhd_poll_event *ev, int n)
+{
+    bool accept_ready = false;
+    for (int i = 0; i < n; i++) {
+        struct mhd_poll_item *it = ev[i].item;
+        if (it == &w->listen_item) {
+            accept_ready = true;
+        } else if (it == &w->wake_item) {
+            drain_wake(w);
+            if (atomic_load_explicit(&w->daemon->quiesced, memory_order_acquire))
+                mhd_worker_listen_drop(w);
+        } else {
+            struct MHD_Connection *c = mhd_container_of(it, struct MHD_Connection, item);
+            if (c->state != CONN_CLOSED)
+                mhd_conn_on_events(c, ev[i].events);
+        }
+    }
+    if (accept_ready)
+        mhd_daemon_accept(w);
+}
+
+static void process_ready(struct mhd_worker *w)
+{
+    if (mhd_list_is_empty(&w->ready))
+        return;
+    struct mhd_list batch;
+    mhd_list_init(&batch);
+    mhd_list_splice_back(&batch, &w->ready);
+    struct mhd_link *k;
+    while ((k = mhd_list_first(&batch)) != NULL) {
+        mhd_list_remove(k);
+        struct MHD_Connection *c = mhd_container_of(k, struct MHD_Connection, qlink);
+        c->in_ready = false;
+        mhd_conn_process(c);
+    }
+}
+
+static void cleanup(struct mhd_worker *w)
+{
+    struct mhd_link *k;
+    while ((k = mhd_list_first(&w->closed)) != NULL) {
+        mhd_list_remove(k);
+        mhd_conn_destroy(mhd_container_of(k, struct MHD_Connection, qlink));
+    }
+}
+
+bool mhd_worker_run_once(struct mhd_worker *w, int64_t max_wait_ms)
+{
+    mhd_worker_update_clock(w);
+    int64_t t = mhd_worker_next_timeout(w);
+    if (max_wait_ms >= 0 && (t < 0 || t > max_wait_ms))
+        t = max_wait_ms;
+    if (t > INT_MAX)
+        t = INT_MAX;
+    struct mhd_poll_event ev[EVENTS_PER_WAIT];
+    int n = w->poller.ops->wait(&w->poller, (int)t, ev, EVENTS_PER_WAIT);
+    if (n < 0) {
+        mhd_dlog(w->daemon, "%s() failed: %s", w->poller.ops->name, strerror(errno));
+        return false;
+    }
+    mhd_worker_update_clock(w);
+    mhd_worker_run_events(w, ev, n);
+    return true;
+}
+
+void mhd_worker_run_events(struct mhd_worker *w, struct mhd_poll_event *ev, int n)
+{
+    dispatch(w, ev, n);
+    mhd_worker_run_posted(w);
+    process_ready(w);
+    if (w->listen_retry_at && w->listen_retry_at <= w->now_ms) {
+        w->listen_retry_at = 0;
+        mhd_worker_listen_pause(w, false);
+    }
+    mhd_timeout_expire(w);
+    cleanup(w);
+}
+
+static void *thread_main(void *arg)
+{
+    struct mhd_worker *w = arg;
+    /* SIGPIPE from a peer that went away must not kill the application;
+     * sendfile() has no MSG_NOSIGNAL. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    current_worker = w;
+    while (!atomic_load_explicit(&w->stop, memory_order_acquire)) {
+        if (!mhd_worker_run_once(w, -1))
+            break;
+    }
+    close_all(w);
+    return NULL;
+}
+
+bool mhd_worker_start_thread(struct mhd_worker *w)
+{
+    pthread_attr_t attr;
+    if (pthread_attr_init(&attr) != 0)
+        return false;
+    size_t stack = w->daemon->cfg.thread_stack;
+    if (stack != 0 && pthread_attr_setstacksize(&attr, stack) != 0) {
+        mhd_dlog(w->daemon, "Cannot use a thread stack of %zu bytes", stack);
+        pthread_attr_destroy(&attr);
+        return false;
+    }
+    int rc = pthread_create(&w->thread, &attr, thread_main, w);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        mhd_dlog(w->daemon, "Cannot start a thread: %s", strerror(rc));
+        return false;
+    }
+    w->thread_started = true;
+#ifdef HAVE_PTHREAD_SETNAME_NP
+    char name[16];
+    snprintf(name, sizeof(name), "MHD-worker-%u", w->index);
+    pthread_setname_np(w->thread, name);
+#endif
+    return true;
+}

@@ -1,0 +1,142 @@
+/* Workers: the unit that runs connections.
+ *
+ * A worker owns a poller, a wake-up channel and a set of connections; only
+ * the worker's own thread (or, for the external loop, the application thread
+ * inside MHD_run*) touches them. Other threads talk to a worker by posting
+ * to its queue (new connections from MHD_add_connection, resumed
+ * connections) and waking it. Each loop iteration runs named phases:
+ * wait, accept, process ready connections, run posted work, expire
+ * timeouts, clean up. */
+#ifndef MHD_LOOP_WORKER_H
+#define MHD_LOOP_WORKER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "loop/poller.h"
+#include "util/list.h"
+
+struct MHD_Daemon;
+struct MHD_Connection;
+
+enum mhd_worker_kind {
+    WORKER_EXTERNAL, /* driven by the application through MHD_run* */
+    WORKER_THREAD,   /* internal polling thread, alone or in a pool */
+    WORKER_TPC_CONN  /* thread per connection: one connection at a time */
+};
+
+/* Recycled connection memory pools, kept per worker so no lock is taken. */
+struct mhd_pool_cache {
+    void *blocks[16];
+    unsigned int count;
+};
+
+struct mhd_worker {
+    struct MHD_Daemon *daemon;
+    enum mhd_worker_kind kind;
+    unsigned int index;
+    struct mhd_poller poller;
+    struct mhd_poll_item listen_item; /* fd -1 when this worker does not accept */
+    struct mhd_poll_item wake_item;
+    int wake_fd; /* eventfd, -1 without MHD_USE_ITC */
+    bool listen_paused;
+    uint64_t listen_retry_at; /* 0: no retry pending */
+
+    pthread_t thread;
+    bool thread_started;
+    atomic_bool stop;
+
+    uint64_t now_ms; /* monotonic clock, refreshed once per loop iteration */
+
+    struct mhd_list conns;      /* every connection of this worker */
+    struct mhd_list timeouts;   /* connections using the daemon timeout, oldest first */
+    struct mhd_list timeouts_own; /* connections with their own timeout */
+    struct mhd_list ready;      /* connections to process without waiting for I/O */
+    struct mhd_list closed;     /* connections to free at the end of the iteration */
+    unsigned int n_conns;       /* written by the worker, read by info queries */
+    atomic_uint n_conns_public;
+    unsigned int conn_limit;
+
+    /* Posted work, guarded by `lock`. */
+    pthread_mutex_t lock;
+    struct mhd_list incoming; /* connections added by other threads */
+    struct mhd_list resumed;  /* connections whose resume was requested */
+    atomic_bool posted;
+
+    /* The Date header, formatted once per second. */
+    time_t date_sec;
+    char date[32];
+
+    struct mhd_pool_cache pools;
+
+    /* Thread per connection: the parked-thread list and the wake-up. */
+    struct mhd_worker *tpc_next;
+    pthread_cond_t tpc_cond;
+    struct MHD_Connection *tpc_conn;
+};
+
+/* Sets up `w` for daemon `d` with the poller backend `ops`; `accepts` says
+ * whether it polls the listen socket. False on failure (logged). */
+bool mhd_worker_init(struct mhd_worker *w, struct MHD_Daemon *d, enum mhd_worker_kind kind,
+                     const struct mhd_poller_ops *ops, bool accepts);
+
+/* Closes every connection (reporting DAEMON_SHUTDOWN) and frees resources.
+ * Called on the worker's thread or after it was joined. */
+void mhd_worker_deinit(struct mhd_worker *w);
+
+/* Starts the worker's thread (WORKER_THREAD). */
+bool mhd_worker_start_thread(struct mhd_worker *w);
+
+/* One loop iteration waiting at most `max_wait_ms` (-1: as long as the
+ * timeouts allow). Returns false on a fatal polling error. */
+bool mhd_worker_run_once(struct mhd_worker *w, int64_t max_wait_ms);
+
+/* The phases after waiting: handle the events `ev`, run posted work and
+ * ready connections, expire timeouts, free closed connections. */
+void mhd_worker_run_events(struct mhd_worker *w, struct mhd_poll_event *ev, int n);
+
+/* Milliseconds until the worker has something to do (0 now), -1 if only
+ * I/O can wake it. */
+int64_t mhd_worker_next_timeout(struct mhd_worker *w);
+
+/* Wakes the worker's thread (no-op without a wake-up channel). */
+void mhd_worker_wake(struct mhd_worker *w);
+
+/* Posts a connection created on another thread to `w` and wakes it. */
+void mhd_worker_post_conn(struct mhd_worker *w, struct MHD_Connection *c);
+
+/* Posts a resume request for `c` (owned by `w`) and wakes it. */
+void mhd_worker_post_resume(struct mhd_worker *w, struct MHD_Connection *c);
+
+/* Runs posted work (new connections, resumes). Worker thread only. */
+void mhd_worker_run_posted(struct mhd_worker *w);
+
+/* Refreshes w->now_ms. */
+void mhd_worker_update_clock(struct mhd_worker *w);
+
+/* The cached Date value ("Sun, 06 Nov 1994 08:49:37 GMT") for now. */
+const char *mhd_worker_date(struct mhd_worker *w);
+
+/* Stops accepting on this worker (quiesce) or pauses/resumes polling the
+ * listen socket at the connection limit. */
+void mhd_worker_listen_pause(struct mhd_worker *w, bool pause);
+void mhd_worker_listen_drop(struct mhd_worker *w);
+
+/* After running out of descriptors: polls the listen socket again after a
+ * short delay even if no connection closes meanwhile. */
+void mhd_worker_listen_retry_later(struct mhd_worker *w);
+
+/* True when the calling thread is the one running `w`. */
+bool mhd_worker_is_current(const struct mhd_worker *w);
+
+/* Timeout bookkeeping (timeouts.c). */
+void mhd_timeout_touch(struct mhd_worker *w, struct MHD_Connection *c);
+void mhd_timeout_set(struct mhd_worker *w, struct MHD_Connection *c, uint64_t timeout_ms);
+void mhd_timeout_detach(struct MHD_Connection *c);
+int64_t mhd_timeout_next(struct mhd_worker *w);
+void mhd_timeout_expire(struct mhd_worker *w);
+
+#endif

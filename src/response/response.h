@@ -1,0 +1,102 @@
+/* Response objects: a body source, headers and footers, flags, and a
+ * reference count.
+ *
+ * A response is created with one reference (the application's); each queue
+ * on a connection takes another. It may be queued on many connections in
+ * many threads at once; its headers must not change while it is queued
+ * (footers may, from its own content reader). The serialised form of the
+ * application's headers is built once, on first use, and reused by every
+ * request that sends the response. */
+#ifndef MHD_RESPONSE_RESPONSE_H
+#define MHD_RESPONSE_RESPONSE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "microhttpd.h"
+
+enum mhd_body_kind {
+    BODY_BUFFER,   /* `size` bytes at `data` */
+    BODY_IOVEC,    /* iov[0 .. iov_count) */
+    BODY_CALLBACK, /* content reader */
+    BODY_FD,       /* regular file from an offset */
+    BODY_PIPE,     /* read until end of file */
+    BODY_UPGRADE   /* 101 hand-over, no body */
+};
+
+/* A header or footer: name and value follow the struct in one allocation. */
+struct mhd_rheader {
+    struct mhd_rheader *next;
+    enum MHD_ValueKind kind; /* MHD_HEADER_KIND or MHD_FOOTER_KIND */
+    char *name;
+    size_t name_len;
+    char *value;
+    size_t value_len;
+};
+
+/* The application's headers serialised ("Name: value\r\n" each), without
+ * the Connection entry, which is merged per request. */
+struct mhd_head_cache {
+    struct mhd_head_cache *retired_next;
+    size_t len;
+    char bytes[];
+};
+
+struct MHD_Response {
+    atomic_uint refs;
+    pthread_mutex_t lock; /* header edits, cache building, reader calls */
+    enum MHD_ResponseFlags flags;
+
+    struct mhd_rheader *headers; /* insertion order */
+    struct mhd_rheader **tail;
+    struct mhd_rheader *conn_header; /* merged Connection entry, if any */
+    bool conn_close;                 /* its token list has "close" */
+    bool conn_upgrade;               /* its token list has "upgrade" */
+    bool force_chunked;              /* app set Transfer-Encoding: chunked */
+    bool app_date;
+    bool app_content_length;
+    bool has_footers;
+
+    _Atomic(struct mhd_head_cache *) cache;
+    struct mhd_head_cache *retired; /* old caches, freed with the response */
+
+    enum mhd_body_kind kind;
+    uint64_t size; /* MHD_SIZE_UNKNOWN when unknown */
+    const char *data;
+    void *owned; /* freed with free() at the end (MUST_FREE, copies) */
+    struct iovec *iov;
+    unsigned int iov_count;
+    MHD_ContentReaderCallback crc;
+    void *crc_cls;
+    size_t block_size;
+    MHD_ContentReaderFreeCallback crfc;
+    void *crfc_cls;
+    int fd;
+    uint64_t fd_offset;
+    bool pipe_used;
+    MHD_UpgradeHandler upgrade_handler;
+    void *upgrade_cls;
+};
+
+/* Creates a response of `kind` with body size `size`; NULL when out of
+ * memory. */
+struct MHD_Response *mhd_response_new(enum mhd_body_kind kind, uint64_t size);
+
+/* Takes one more reference. */
+void mhd_response_ref(struct MHD_Response *r);
+
+/* Drops a reference; the last one frees the response. */
+void mhd_response_unref(struct MHD_Response *r);
+
+/* The serialised application headers (see struct mhd_head_cache), built on
+ * first use; NULL when out of memory. Valid while the caller holds a
+ * reference. */
+const struct mhd_head_cache *mhd_response_head_cache(struct MHD_Response *r);
+
+/* Retires the serialised headers after a change (lock held). */
+void mhd_response_invalidate_cache(struct MHD_Response *r);
+
+#endif

@@ -1,0 +1,62 @@
+#!/bin/bash
+# Runs every test program under a time limit, two at a time, and adds up the
+# "RESULT <passed> <failed>" lines they print. A program that crashes, times
+# out or prints no RESULT line counts as one failure.
+# Environment: BUILD (build directory), TEST_FILTER (substring of test paths),
+# TEST_TIMEOUT (seconds per program, default 120), TEST_JOBS (default 2).
+BUILD=${BUILD:-build}
+TEST_TIMEOUT=${TEST_TIMEOUT:-120}
+TEST_JOBS=${TEST_JOBS:-2}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+progs=$(find "$BUILD/tests" -type f -perm -u+x -name 'test_*' | sort)
+[ -n "$TEST_FILTER" ] && progs=$(echo "$progs" | grep -- "$TEST_FILTER")
+for s in tests/scripts/test_*.sh; do
+    [ -f "$s" ] || continue
+    [ -n "$TEST_FILTER" ] && ! echo "$s" | grep -q -- "$TEST_FILTER" && continue
+    progs="$progs
+$s"
+done
+
+run_one() {
+    prog=$1
+    name=$(echo "$prog" | sed "s|^$BUILD/||; s|/|_|g")
+    log="$out/$name.log"
+    start=$(date +%s.%N)
+    BUILD=$BUILD timeout -k 5 "$TEST_TIMEOUT" "$prog" >"$log" 2>&1
+    rc=$?
+    secs=$(echo "$(date +%s.%N) - $start" | bc)
+    res=$(grep '^RESULT ' "$log" | tail -n 1)
+    p=$(echo "$res" | awk '{print $2}')
+    f=$(echo "$res" | awk '{print $3}')
+    [ -z "$p" ] && p=0
+    [ -z "$f" ] && f=0
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+    if [ "$f" -ne 0 ]; then
+        printf 'FAIL %-50s %6d passed %4d failed (exit %d, %.1fs)\n' "$prog" "$p" "$f" "$rc" "$secs"
+        sed 's/^/    | /' "$log" | tail -n 40
+    else
+        printf 'ok   %-50s %6d passed (%.1fs)\n' "$prog" "$p" "$secs"
+    fi
+    echo "$p $f" >"$log.sum"
+}
+export -f run_one
+export BUILD TEST_TIMEOUT out
+
+if [ -z "$(echo "$progs" | tr -d '[:space:]')" ]; then
+    echo "no tests found"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+echo "$progs" | grep -v '^$' | xargs -P "$TEST_JOBS" -I{} bash -c 'run_one "$1"' _ {}
+
+total_p=0
+total_f=0
+for s in "$out"/*.sum; do
+    read -r p f <"$s"
+    total_p=$((total_p + p))
+    total_f=$((total_f + f))
+done
+echo "$total_p passed, $total_f failed"
+[ "$total_f" -eq 0 ]
