@@ -156,4 +156,8 @@ format-check:
 lint:
 	@scripts/lint.sh
 
+# Fuzzing and benchmarks have makefiles of their own.
+-include fuzz/fuzz.mk
+-include bench/bench.mk
+
 -include $(shell test -d $(BUILD) && find $(BUILD) -name '*.d' 2>/dev/null)

@@ -8,6 +8,7 @@
 #include <sys/select.h>
 #include <unistd.h>
 
+#include "auth/auth.h"
 #include "loop/worker.h"
 #include "util/alloc.h"
 
@@ -77,6 +78,16 @@ static const char *invalid_config(struct MHD_Daemon *d)
     if (f & MHD_USE_THREAD_PER_CONNECTION)
         return "MHD_USE_THREAD_PER_CONNECTION is not available yet in this build";
     return NULL;
+}
+
+static bool start_dauth(struct MHD_Daemon *d)
+{
+    const struct mhd_config *c = &d->cfg;
+    struct mhd_dauth_config dc = {c->dauth_random, c->dauth_random_len, c->dauth_random_copy,
+                                  c->nonce_nc_size, c->dauth_bind, c->dauth_timeout,
+                                  c->dauth_max_nc};
+    d->dauth = mhd_dauth_create(&dc);
+    return d->dauth != NULL;
 }
 
 static const struct mhd_poller_ops *choose_poller(unsigned int f)
@@ -155,6 +166,8 @@ _MHD_EXTERN struct MHD_Daemon *MHD_start_daemon_va(unsigned int flags, uint16_t 
         goto fail;
     }
     if (d->cfg.per_ip_limit && !mhd_iplimit_create(d))
+        goto fail;
+    if (!start_dauth(d))
         goto fail;
     if (!(d->flags & MHD_USE_NO_LISTEN_SOCKET) && !mhd_listen_open(d))
         goto fail;

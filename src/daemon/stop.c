@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include "auth/auth.h"
 #include "loop/worker.h"
 #include "util/alloc.h"
 
@@ -26,6 +27,7 @@ void mhd_daemon_free(struct MHD_Daemon *d)
     if (d->listen_fd != MHD_INVALID_SOCKET && !atomic_load(&d->quiesced))
         close(d->listen_fd);
     mhd_iplimit_destroy(d);
+    mhd_dauth_destroy(d->dauth);
     mhd_free(d);
 }
 
