@@ -16,6 +16,12 @@ enum mhd_io mhd_conn_fill(struct MHD_Connection *c)
     size_t space = mhd_conn_pool_free_space(c);
     if (space == 0)
         return IO_DONE; /* the caller sees no progress and judges a full buffer */
+    /* Keep a part of the pool for what the request needs besides its bytes
+     * (value entries, the response head), unless only that part is left:
+     * then the request itself must have it, or it is too large. */
+    size_t reserve = c->mem_size / 8;
+    if (space > reserve)
+        space -= reserve;
     size_t got = 0;
     enum mhd_io io = mhd_conn_tp(c)->recv(c->fd, c->rbuf + c->rlen, space, &got);
     switch (io) {

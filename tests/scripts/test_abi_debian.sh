@@ -22,7 +22,14 @@ ok
 # The program was linked against the system library...
 if ldd "$out/abi_app" | grep -q 'libmicrohttpd.so.12 => /'; then ok; else bad "not linked to libmicrohttpd.so.12"; fi
 # ...and runs on ours.
-res=$(ABI_EXPECT_DIR="$lib" LD_LIBRARY_PATH="$lib" "$out/abi_app" 2>&1)
+# A sanitizer build of the library needs its runtime loaded first.
+preload=
+case "${SAN:-}" in
+*address*) preload=$(cc -print-file-name=libasan.so) ;;
+*thread*) preload=$(cc -print-file-name=libtsan.so) ;;
+esac
+res=$(ABI_EXPECT_DIR="$lib" LD_LIBRARY_PATH="$lib" LD_PRELOAD="$preload" ASAN_OPTIONS=detect_leaks=0 \
+    "$out/abi_app" 2>&1)
 echo "$res" | sed 's/^/    /'
 r=$(echo "$res" | grep '^RESULT ' | tail -n 1)
 pass=$((pass + $(echo "$r" | awk '{print $2+0}')))
