@@ -4,6 +4,7 @@
 #include "conn/conn_internal.h"
 
 #include <string.h>
+#include <sys/select.h>
 
 #include "util/alloc.h"
 #include "util/panic.h"
@@ -26,9 +27,10 @@ struct MHD_Connection *mhd_conn_create(struct mhd_worker *w, int fd, const struc
     c->item.interest = MHD_POLL_IN | MHD_POLL_EDGE;
     c->state = CONN_IDLE;
     c->write_ready = true;
-    /* Level-triggered pollers: try reading at once, the request is often
-     * there already. epoll reports readiness on registration anyway. */
-    c->read_ready = w->poller.ops != &mhd_poller_epoll;
+    /* Try reading at once: the request is usually there already (the listen
+     * socket defers accepting until data arrives), and then the connection
+     * may be served and closed without ever being registered. */
+    c->read_ready = true;
     c->timeout_ms = w->daemon->cfg.timeout_ms;
     if (addr != NULL && addr_len > 0 && addr_len <= (socklen_t)sizeof(c->addr)) {
         memcpy(&c->addr, addr, addr_len);
@@ -45,8 +47,8 @@ bool mhd_conn_start(struct MHD_Connection *c)
     mhd_list_push_back(&w->conns, &c->link);
     w->n_conns++;
     atomic_store_explicit(&w->n_conns_public, w->n_conns, memory_order_relaxed);
-    if (!mhd_poller_add(&w->poller, &c->item)) {
-        mhd_dlog(d, "Cannot watch a new connection: %s", "poller refused the socket");
+    if (w->poller.ops == &mhd_poller_select && c->fd >= FD_SETSIZE) {
+        mhd_dlog(d, "Socket %d does not fit in the select() set", c->fd);
         c->state = CONN_CLOSED;
         mhd_list_push_back(&w->closed, &c->qlink);
         return false;
@@ -140,7 +142,15 @@ static void update_interest(struct MHD_Connection *c)
         if (c->out_end > c->out_sent && !c->write_ready)
             want |= MHD_POLL_OUT;
     }
-    if (!mhd_poller_set_interest(&c->worker->poller, &c->item, want))
+    struct mhd_poller *p = &c->worker->poller;
+    if (!c->item.registered) {
+        /* First wait of this connection: register it now. */
+        c->item.interest = want | MHD_POLL_EDGE;
+        if (!mhd_poller_add(p, &c->item))
+            mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
+        return;
+    }
+    if (!mhd_poller_set_interest(p, &c->item, want))
         mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
 }
 

@@ -75,6 +75,10 @@ static bool set_socket_options(struct MHD_Daemon *d, int fd, int family)
         /* Accepted sockets inherit this on Linux: no setsockopt per
          * connection. */
         (void)set_opt(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+        /* Accept only once the first bytes are in, so a new connection is
+         * usually served by its first read without a poller round. Clients
+         * that never send are accepted after the timeout all the same. */
+        (void)set_opt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, 1);
 #ifdef HAVE_TCP_FASTOPEN
         if ((d->flags & MHD_USE_TCP_FASTOPEN) &&
             !set_opt(fd, IPPROTO_TCP, TCP_FASTOPEN, (int)d->cfg.tfo_queue)) {

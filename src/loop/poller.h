@@ -5,7 +5,9 @@
  * and gets back the items that are ready; nothing outside src/loop knows
  * which backend runs. epoll registers connections edge-triggered once; select
  * and poll are level-triggered and follow each item's interest, which the
- * connection updates through mhd_poller_set_interest() after every step. */
+ * connection updates through mhd_poller_set_interest() after every step.
+ * An edge registration always watches input and watches output only while
+ * the connection waits for room to write. */
 #ifndef MHD_LOOP_POLLER_H
 #define MHD_LOOP_POLLER_H
 
@@ -78,8 +80,10 @@ static inline bool mhd_poller_set_interest(struct mhd_poller *p, struct mhd_poll
                                            unsigned int interest)
 {
     unsigned int edge = it->interest & MHD_POLL_EDGE;
-    if (edge && p->ops == &mhd_poller_epoll)
-        return true;
+    if (edge && p->ops == &mhd_poller_epoll) {
+        /* Edge registrations keep input on; only output comes and goes. */
+        interest = (it->interest & ~MHD_POLL_OUT) | (interest & MHD_POLL_OUT);
+    }
     interest |= edge;
     if (interest == it->interest)
         return true;

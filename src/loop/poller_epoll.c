@@ -27,8 +27,11 @@ static void ep_deinit(struct mhd_poller *p)
 
 static uint32_t to_epoll_events(unsigned int interest)
 {
+    /* Output readiness only while a write is waiting for room: watched all
+     * the time it would wake the loop for every ACK that frees buffer
+     * space. */
     if (interest & MHD_POLL_EDGE)
-        return EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+        return EPOLLIN | EPOLLRDHUP | EPOLLET | ((interest & MHD_POLL_OUT) ? EPOLLOUT : 0);
     uint32_t e = 0;
     if (interest & MHD_POLL_IN)
         e |= EPOLLIN;
