@@ -140,8 +140,11 @@ install: lib
 
 demo:
 	@scripts/deps.sh build
-	@$(MAKE) --no-print-directory lib $(BUILD)/examples/demo
+	@$(MAKE) --no-print-directory lib $(EXAMPLE_BINS)
 	@echo "Serving the demo on http://127.0.0.1:8080/ (Ctrl-C stops it)"
+	@trap 'kill 0' INT TERM EXIT; \
+	if [ -x $(BUILD)/examples/upload ]; then $(BUILD)/examples/upload 8082 & fi; \
+	if [ -x $(BUILD)/examples/auth ]; then $(BUILD)/examples/auth 8081 & fi; \
 	$(BUILD)/examples/demo 8080
 
 clean:

@@ -84,9 +84,12 @@ bool mhd_worker_init(struct mhd_worker *w, struct MHD_Daemon *d, enum mhd_worker
         pthread_mutex_destroy(&w->lock);
         return false;
     }
-    /* Threads need a wake-up for stop, resume and added connections; the
-     * external loop is woken by the application calling MHD_run. */
-    if (kind != WORKER_EXTERNAL && !open_wake(w)) {
+    /* Threads need a wake-up for stop, resume and added connections. The
+     * external loop gets one when asked for (MHD_USE_ITC, implied by
+     * MHD_ALLOW_SUSPEND_RESUME): it is then part of the descriptors the
+     * application waits on, so a resume from another thread wakes it. */
+    bool wake = kind != WORKER_EXTERNAL || (d->flags & MHD_USE_ITC);
+    if (wake && !open_wake(w)) {
         mhd_dlog(d, "Cannot create the wake-up channel: %s", strerror(errno));
         mhd_worker_deinit(w);
         return false;

@@ -173,8 +173,10 @@ bool ts_start(struct test_server *ts, enum ts_mode mode, unsigned int flags,
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     static const struct MHD_OptionItem none[] = {{MHD_OPTION_END, 0, NULL}};
     unsigned int threads = is_pool(mode) ? 3 : 0;
+    bool listen = !(flags & MHD_USE_NO_LISTEN_SOCKET);
     ts->d = MHD_start_daemon(mode_flags(mode) | flags | MHD_USE_ERROR_LOG, 0, NULL, NULL, handler,
-                             cls, MHD_OPTION_SOCK_ADDR_LEN, (socklen_t)sizeof(sa), &sa,
+                             cls, MHD_OPTION_SOCK_ADDR_LEN, (socklen_t)(listen ? sizeof(sa) : 0),
+                             listen ? &sa : NULL,
                              MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_ARRAY,
                              opts ? opts : none, MHD_OPTION_END);
     if (ts->d == NULL) {
