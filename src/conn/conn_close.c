@@ -118,7 +118,9 @@ void mhd_conn_destroy(struct MHD_Connection *c)
     mhd_list_remove(&c->link);
     w->n_conns--;
     atomic_store_explicit(&w->n_conns_public, w->n_conns, memory_order_relaxed);
-    if (w->listen_paused && w->n_conns < w->conn_limit)
+    if (w->kind == WORKER_TPC_CONN)
+        mhd_tpc_connection_gone(d);
+    else if (w->listen_paused && w->n_conns < w->conn_limit && !w->listen_retry_at)
         mhd_worker_listen_pause(w, false);
     mhd_free(c);
 }

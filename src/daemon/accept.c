@@ -52,8 +52,22 @@ enum MHD_Result mhd_daemon_admit(struct MHD_Daemon *d, struct mhd_worker *w, int
     }
     if (from_app)
         mhd_socket_nodelay(fd);
-    struct MHD_Connection *c = mhd_conn_create(w, fd, addr, addr_len);
+    /* Thread per connection: the connection goes to a thread of its own. */
+    struct mhd_worker *target = w;
+    if (mhd_daemon_is_tpc(d)) {
+        target = mhd_tpc_take_worker(d);
+        if (target == NULL) {
+            if (counted)
+                mhd_iplimit_give(d, addr, addr_len);
+            close(fd);
+            errno = EAGAIN;
+            return MHD_NO;
+        }
+    }
+    struct MHD_Connection *c = mhd_conn_create(target, fd, addr, addr_len);
     if (c == NULL) {
+        if (target != w)
+            mhd_tpc_post_conn(d, target, NULL);
         if (counted)
             mhd_iplimit_give(d, addr, addr_len);
         close(fd);
@@ -61,7 +75,9 @@ enum MHD_Result mhd_daemon_admit(struct MHD_Daemon *d, struct mhd_worker *w, int
         return MHD_NO;
     }
     c->counted_ip = counted;
-    if (is_external_add(from_app, w))
+    if (target != w)
+        mhd_tpc_post_conn(d, target, c);
+    else if (is_external_add(from_app, w))
         mhd_worker_post_conn(w, c);
     else
         mhd_conn_start(c);
@@ -76,7 +92,7 @@ void mhd_daemon_accept(struct mhd_worker *w)
             mhd_worker_listen_drop(w);
             return;
         }
-        if (w->n_conns >= w->conn_limit) {
+        if (mhd_worker_at_limit(w)) {
             mhd_worker_listen_pause(w, true);
             return;
         }
@@ -110,6 +126,8 @@ static struct mhd_worker *pick_worker(struct MHD_Daemon *d, int fd)
 {
     unsigned int n = d->n_workers;
     unsigned int start = (unsigned int)fd % n;
+    if (mhd_daemon_is_tpc(d))
+        return mhd_worker_at_limit(&d->workers[0]) ? NULL : &d->workers[0];
     for (unsigned int i = 0; i < n; i++) {
         struct mhd_worker *w = &d->workers[(start + i) % n];
         if (atomic_load_explicit(&w->n_conns_public, memory_order_relaxed) < w->conn_limit)

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "microhttpd.h"
+#include "util/list.h"
 #include "util/log.h"
 
 struct mhd_worker;
@@ -93,16 +94,22 @@ struct MHD_Daemon {
     unsigned int n_workers;
     atomic_uint next_worker; /* round robin for MHD_add_connection */
 
-    /* Thread per connection */
+    /* Thread per connection: every connection thread's worker is on
+     * tpc_all; those waiting for a connection are also on tpc_idle. */
     pthread_mutex_t tpc_lock;
-    struct mhd_worker *tpc_idle; /* parked connection threads, singly linked */
-    unsigned int tpc_threads;    /* started and not yet exited */
-    pthread_cond_t tpc_cond;
+    pthread_cond_t tpc_cond; /* signalled when a connection thread exits */
+    struct mhd_list tpc_all;
+    struct mhd_list tpc_idle;
+    unsigned int tpc_threads; /* running connection threads */
+    unsigned int tpc_idle_count;
+    bool tpc_ready;           /* lock and lists initialised */
+    bool tpc_stopping;
+    atomic_uint tpc_active;   /* connections handed to connection threads */
 
     struct mhd_iplimit *iplimit; /* NULL unless a per-IP limit is set */
     struct mhd_dauth *dauth;     /* digest authentication state */
 
-    union MHD_DaemonInfo info; /* storage for MHD_get_daemon_info */
+    union MHD_DaemonInfo info[8]; /* MHD_get_daemon_info storage, one slot per type */
 };
 
 #define mhd_dlog(d, ...) mhd_log(&(d)->log, __VA_ARGS__)

@@ -10,6 +10,8 @@ unsigned int mhd_daemon_count_connections(struct MHD_Daemon *d)
     unsigned int n = 0;
     for (unsigned int i = 0; i < d->n_workers; i++)
         n += atomic_load_explicit(&d->workers[i].n_conns_public, memory_order_relaxed);
+    if (mhd_daemon_is_tpc(d))
+        n += atomic_load_explicit(&d->tpc_active, memory_order_relaxed);
     return n;
 }
 
@@ -19,7 +21,9 @@ _MHD_EXTERN const union MHD_DaemonInfo *MHD_get_daemon_info(struct MHD_Daemon *d
     struct MHD_Daemon *d = daemon;
     if (d == NULL)
         return NULL;
-    union MHD_DaemonInfo *out = &d->info;
+    if ((unsigned int)info_type >= sizeof(d->info) / sizeof(d->info[0]))
+        return NULL;
+    union MHD_DaemonInfo *out = &d->info[info_type];
     switch (info_type) {
     case MHD_DAEMON_INFO_LISTEN_FD:
         out->listen_fd = atomic_load(&d->quiesced) ? MHD_INVALID_SOCKET : d->listen_fd;

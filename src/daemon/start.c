@@ -75,8 +75,6 @@ static const char *invalid_config(struct MHD_Daemon *d)
         return "MHD_OPTION_APP_FD_SETSIZE must be positive";
     if (!threads && !(f & MHD_USE_EPOLL) && c->fd_setsize != FD_SETSIZE)
         return "MHD_OPTION_APP_FD_SETSIZE must equal FD_SETSIZE on this platform";
-    if (f & MHD_USE_THREAD_PER_CONNECTION)
-        return "MHD_USE_THREAD_PER_CONNECTION is not available yet in this build";
     return NULL;
 }
 
@@ -170,6 +168,8 @@ _MHD_EXTERN struct MHD_Daemon *MHD_start_daemon_va(unsigned int flags, uint16_t 
     if (!start_dauth(d))
         goto fail;
     if (!(d->flags & MHD_USE_NO_LISTEN_SOCKET) && !mhd_listen_open(d))
+        goto fail;
+    if (mhd_daemon_is_tpc(d) && !mhd_tpc_init(d))
         goto fail;
     if (!start_workers(d))
         goto fail;

@@ -23,6 +23,8 @@ void mhd_daemon_free(struct MHD_Daemon *d)
             pthread_join(w->thread, NULL);
         mhd_worker_deinit(w);
     }
+    /* With the listener gone, no connection thread is started any more. */
+    mhd_tpc_stop(d);
     mhd_free(d->workers);
     if (d->listen_fd != MHD_INVALID_SOCKET && !atomic_load(&d->quiesced))
         close(d->listen_fd);

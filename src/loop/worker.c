@@ -242,6 +242,14 @@ void mhd_worker_listen_drop(struct mhd_worker *w)
     w->listen_item.fd = -1;
 }
 
+bool mhd_worker_at_limit(const struct mhd_worker *w)
+{
+    const struct MHD_Daemon *d = w->daemon;
+    if (mhd_daemon_is_tpc(d))
+        return atomic_load_explicit(&d->tpc_active, memory_order_relaxed) >= d->cfg.conn_limit;
+    return w->n_conns >= w->conn_limit;
+}
+
 bool mhd_worker_is_current(const struct mhd_worker *w)
 {
     return w->kind == WORKER_EXTERNAL || current_worker == w;
@@ -272,6 +280,8 @@ static void dispatch(struct mhd_worker *w, struct mhd_poll_event *ev, int n)
             drain_wake(w);
             if (atomic_load_explicit(&w->daemon->quiesced, memory_order_acquire))
                 mhd_worker_listen_drop(w);
+            else if (w->listen_paused && !w->listen_retry_at && !mhd_worker_at_limit(w))
+                mhd_worker_listen_pause(w, false);
         } else {
             struct MHD_Connection *c = mhd_container_of(it, struct MHD_Connection, item);
             if (c->state != CONN_CLOSED)
@@ -339,9 +349,8 @@ void mhd_worker_run_events(struct mhd_worker *w, struct mhd_poll_event *ev, int 
     cleanup(w);
 }
 
-static void *thread_main(void *arg)
+void mhd_worker_enter_thread(struct mhd_worker *w)
 {
-    struct mhd_worker *w = arg;
     /* SIGPIPE from a peer that went away must not kill the application;
      * sendfile() has no MSG_NOSIGNAL. */
     sigset_t set;
@@ -349,6 +358,12 @@ static void *thread_main(void *arg)
     sigaddset(&set, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     current_worker = w;
+}
+
+static void *thread_main(void *arg)
+{
+    struct mhd_worker *w = arg;
+    mhd_worker_enter_thread(w);
     while (!atomic_load_explicit(&w->stop, memory_order_acquire)) {
         if (!mhd_worker_run_once(w, -1))
             break;
@@ -357,7 +372,7 @@ static void *thread_main(void *arg)
     return NULL;
 }
 
-bool mhd_worker_start_thread(struct mhd_worker *w)
+static bool start(struct mhd_worker *w, void *(*fn)(void *), bool detached, pthread_t *tid)
 {
     pthread_attr_t attr;
     if (pthread_attr_init(&attr) != 0)
@@ -368,17 +383,34 @@ bool mhd_worker_start_thread(struct mhd_worker *w)
         pthread_attr_destroy(&attr);
         return false;
     }
-    int rc = pthread_create(&w->thread, &attr, thread_main, w);
+    if (detached)
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    int rc = pthread_create(tid, &attr, fn, w);
     pthread_attr_destroy(&attr);
     if (rc != 0) {
         mhd_dlog(w->daemon, "Cannot start a thread: %s", strerror(rc));
         return false;
     }
-    w->thread_started = true;
 #ifdef HAVE_PTHREAD_SETNAME_NP
-    char name[16];
-    snprintf(name, sizeof(name), "MHD-worker-%u", w->index);
-    pthread_setname_np(w->thread, name);
+    if (!detached) {
+        char name[16];
+        snprintf(name, sizeof(name), "MHD-worker-%u", w->index);
+        pthread_setname_np(*tid, name);
+    }
 #endif
     return true;
+}
+
+bool mhd_worker_start_thread(struct mhd_worker *w)
+{
+    if (!start(w, thread_main, false, &w->thread))
+        return false;
+    w->thread_started = true;
+    return true;
+}
+
+bool mhd_worker_start_detached(struct mhd_worker *w, void *(*fn)(void *))
+{
+    pthread_t tid;
+    return start(w, fn, true, &tid);
 }

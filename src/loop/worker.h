@@ -72,10 +72,10 @@ struct mhd_worker {
 
     struct mhd_pool_cache pools;
 
-    /* Thread per connection: the parked-thread list and the wake-up. */
-    struct mhd_worker *tpc_next;
-    pthread_cond_t tpc_cond;
-    struct MHD_Connection *tpc_conn;
+    /* Thread per connection: links in the daemon's lists. */
+    struct mhd_link tpc_link;
+    struct mhd_link tpc_idle_link;
+    bool tpc_reserved; /* handed out for a connection not posted yet */
 };
 
 /* Sets up `w` for daemon `d` with the poller backend `ops`; `accepts` says
@@ -89,6 +89,13 @@ void mhd_worker_deinit(struct mhd_worker *w);
 
 /* Starts the worker's thread (WORKER_THREAD). */
 bool mhd_worker_start_thread(struct mhd_worker *w);
+
+/* Starts a detached thread running `fn(w)` with the daemon's stack size. */
+bool mhd_worker_start_detached(struct mhd_worker *w, void *(*fn)(void *));
+
+/* Prepares the calling thread to run `w`: blocks SIGPIPE and records `w`
+ * as the thread's worker for mhd_worker_is_current(). */
+void mhd_worker_enter_thread(struct mhd_worker *w);
 
 /* One loop iteration waiting at most `max_wait_ms` (-1: as long as the
  * timeouts allow). Returns false on a fatal polling error. */
@@ -129,8 +136,23 @@ void mhd_worker_listen_drop(struct mhd_worker *w);
  * short delay even if no connection closes meanwhile. */
 void mhd_worker_listen_retry_later(struct mhd_worker *w);
 
+/* True when `w` may not take another connection (for the listener of a
+ * thread-per-connection daemon: the daemon is at its limit). */
+bool mhd_worker_at_limit(const struct mhd_worker *w);
+
 /* True when the calling thread is the one running `w`. */
 bool mhd_worker_is_current(const struct mhd_worker *w);
+
+/* Thread per connection (tpc.c). mhd_tpc_take_worker() returns a waiting
+ * connection thread's worker, or starts a new one, reserved for one new
+ * connection; the caller posts the connection to it with
+ * mhd_tpc_post_conn(). mhd_tpc_stop() stops every connection thread and
+ * returns when they have all exited. */
+bool mhd_tpc_init(struct MHD_Daemon *d);
+struct mhd_worker *mhd_tpc_take_worker(struct MHD_Daemon *d);
+void mhd_tpc_post_conn(struct MHD_Daemon *d, struct mhd_worker *w, struct MHD_Connection *c);
+void mhd_tpc_connection_gone(struct MHD_Daemon *d);
+void mhd_tpc_stop(struct MHD_Daemon *d);
 
 /* Timeout bookkeeping (timeouts.c). */
 void mhd_timeout_touch(struct mhd_worker *w, struct MHD_Connection *c);

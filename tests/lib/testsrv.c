@@ -17,7 +17,7 @@ const char *const ts_mode_names[TS_MODE_COUNT] = {
 
 bool ts_mode_available(enum ts_mode m)
 {
-    return m != TS_TPC_SELECT && m != TS_TPC_POLL;
+    return m < TS_MODE_COUNT;
 }
 
 bool ts_mode_external(enum ts_mode m)
