@@ -207,8 +207,8 @@ _MHD_EXTERN enum MHD_Result MHD_queue_auth_fail_response2(struct MHD_Connection 
 {
     enum MHD_DigestAuthMultiAlgo3 malgo3 = legacy_algos(algo);
     return MHD_queue_auth_required_response3(connection, realm, opaque, NULL, response,
-                                             signal_stale, MHD_DIGEST_AUTH_MULT_QOP_AUTH, malgo3,
-                                             0, 0);
+                                             signal_stale, MHD_DIGEST_AUTH_MULT_QOP_AUTH, malgo3, 0,
+                                             0);
 }
 
 _MHD_EXTERN enum MHD_Result MHD_queue_auth_fail_response(struct MHD_Connection *connection,

@@ -122,6 +122,9 @@ void mhd_conn_destroy(struct MHD_Connection *c)
         mhd_tpc_connection_gone(d);
     else if (w->listen_paused && w->n_conns < w->conn_limit && !w->listen_retry_at)
         mhd_worker_listen_pause(w, false);
+    else if (d->n_workers > 1 && d->workers[0].distributes &&
+             atomic_load_explicit(&d->workers[0].listen_paused, memory_order_relaxed))
+        mhd_worker_wake(&d->workers[0]); /* the accepting worker may take more */
     mhd_free(c);
 }
 

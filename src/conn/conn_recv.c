@@ -25,13 +25,18 @@ enum mhd_io mhd_conn_fill(struct MHD_Connection *c)
     size_t got = 0;
     enum mhd_io io = mhd_conn_tp(c)->recv(c->fd, c->rbuf + c->rlen, space, &got);
     switch (io) {
-    case IO_DONE:
+    case IO_DONE: {
+        /* The clock of a request head runs from its first byte: trickling
+         * a head in byte by byte does not keep a connection alive. */
+        bool mid_head = (c->state == CONN_HEAD || c->state == CONN_IDLE) && c->rlen > 0;
         c->rlen += got;
         /* A short read drained the socket: the poller reports new data. */
         if (got < space)
             c->read_ready = false;
-        mhd_timeout_touch(c->worker, c);
+        if (!mid_head)
+            mhd_timeout_touch(c->worker, c);
         break;
+    }
     case IO_AGAIN:
         c->read_ready = false;
         break;

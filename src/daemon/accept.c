@@ -22,6 +22,28 @@ static bool is_external_add(bool from_app, const struct mhd_worker *w)
     return from_app || !mhd_worker_is_current(w);
 }
 
+/* The worker that gets a connection `w` accepted: `w` itself unless it
+ * holds more than one connection above the least busy worker. */
+static struct mhd_worker *balance(struct MHD_Daemon *d, struct mhd_worker *w)
+{
+    /* Ties go round: counts are only updated when a worker takes the
+     * connection, so a burst of accepts must not all go to one worker. */
+    unsigned int start = atomic_fetch_add_explicit(&d->next_worker, 1, memory_order_relaxed);
+    struct mhd_worker *best = &d->workers[0];
+    unsigned int best_load = UINT32_MAX;
+    for (unsigned int k = 0; k < d->n_workers; k++) {
+        struct mhd_worker *o = &d->workers[(start + k) % d->n_workers];
+        unsigned int load = atomic_load_explicit(&o->n_conns_public, memory_order_relaxed);
+        if (load < o->conn_limit && load < best_load) {
+            best = o;
+            best_load = load;
+        }
+    }
+    if (w->n_conns < w->conn_limit && w->n_conns <= best_load + 1)
+        return w;
+    return best;
+}
+
 enum MHD_Result mhd_daemon_admit(struct MHD_Daemon *d, struct mhd_worker *w, int fd,
                                  const struct sockaddr *addr, socklen_t addr_len, bool from_app)
 {
@@ -52,8 +74,12 @@ enum MHD_Result mhd_daemon_admit(struct MHD_Daemon *d, struct mhd_worker *w, int
     }
     if (from_app)
         mhd_socket_nodelay(fd);
-    /* Thread per connection: the connection goes to a thread of its own. */
+    /* Thread per connection: the connection goes to a thread of its own;
+     * an accepting worker of a select/poll pool hands it to the least busy
+     * worker. */
     struct mhd_worker *target = w;
+    if (w->distributes && !from_app)
+        target = balance(d, w);
     if (mhd_daemon_is_tpc(d)) {
         target = mhd_tpc_take_worker(d);
         if (target == NULL) {
@@ -66,7 +92,7 @@ enum MHD_Result mhd_daemon_admit(struct MHD_Daemon *d, struct mhd_worker *w, int
     }
     struct MHD_Connection *c = mhd_conn_create(target, fd, addr, addr_len);
     if (c == NULL) {
-        if (target != w)
+        if (target != w && mhd_daemon_is_tpc(d))
             mhd_tpc_post_conn(d, target, NULL);
         if (counted)
             mhd_iplimit_give(d, addr, addr_len);
@@ -75,8 +101,10 @@ enum MHD_Result mhd_daemon_admit(struct MHD_Daemon *d, struct mhd_worker *w, int
         return MHD_NO;
     }
     c->counted_ip = counted;
-    if (target != w)
+    if (target != w && mhd_daemon_is_tpc(d))
         mhd_tpc_post_conn(d, target, c);
+    else if (target != w)
+        mhd_worker_post_conn(target, c);
     else if (is_external_add(from_app, w))
         mhd_worker_post_conn(w, c);
     else

@@ -109,8 +109,14 @@ static bool start_workers(struct MHD_Daemon *d)
     unsigned int limit = d->cfg.conn_limit;
     for (unsigned int i = 0; i < n; i++) {
         struct mhd_worker *w = &d->workers[i];
-        if (!mhd_worker_init(w, d, kind, ops, true))
+        /* epoll workers all wait on the listen socket (one is woken per
+         * connection); with select or poll, the first worker accepts for
+         * everybody. An accepting worker keeps a connection unless it is
+         * busier than the least busy one, which then gets it. */
+        bool accepts = ops == &mhd_poller_epoll || i == 0;
+        if (!mhd_worker_init(w, d, kind, ops, accepts))
             return false;
+        w->distributes = n > 1;
         d->n_workers = i + 1;
         w->index = i;
         w->conn_limit = limit / n + (i < limit % n ? 1 : 0);

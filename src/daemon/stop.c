@@ -17,14 +17,18 @@ void mhd_daemon_free(struct MHD_Daemon *d)
             mhd_worker_wake(w);
         }
     }
+    /* All threads end before any worker is torn down: a pool worker closing
+     * its last connections may still wake the accepting one. */
     for (unsigned int i = 0; i < d->n_workers; i++) {
         struct mhd_worker *w = &d->workers[i];
         if (w->thread_started)
             pthread_join(w->thread, NULL);
-        mhd_worker_deinit(w);
     }
-    /* With the listener gone, no connection thread is started any more. */
+    /* With the listener thread gone, no connection thread is started any
+     * more; those still running may wake the listener, so they end first. */
     mhd_tpc_stop(d);
+    for (unsigned int i = 0; i < d->n_workers; i++)
+        mhd_worker_deinit(&d->workers[i]);
     mhd_free(d->workers);
     if (d->listen_fd != MHD_INVALID_SOCKET && !atomic_load(&d->quiesced))
         close(d->listen_fd);

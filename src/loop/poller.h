@@ -17,6 +17,7 @@
 #define MHD_POLL_OUT 0x2u  /* writable */
 #define MHD_POLL_ERR 0x4u  /* error or hang-up: the next I/O call tells which */
 #define MHD_POLL_EDGE 0x8u /* register edge-triggered where the backend can */
+#define MHD_POLL_EXCL 0x10u /* epoll: wake one waiter only (shared listen socket) */
 
 struct mhd_poller;
 
@@ -79,7 +80,7 @@ static inline void mhd_poller_remove(struct mhd_poller *p, struct mhd_poll_item 
 static inline bool mhd_poller_set_interest(struct mhd_poller *p, struct mhd_poll_item *it,
                                            unsigned int interest)
 {
-    unsigned int edge = it->interest & MHD_POLL_EDGE;
+    unsigned int edge = it->interest & (MHD_POLL_EDGE | MHD_POLL_EXCL);
     if (edge && p->ops == &mhd_poller_epoll) {
         /* Edge registrations keep input on; only output comes and goes. */
         interest = (it->interest & ~MHD_POLL_OUT) | (interest & MHD_POLL_OUT);

@@ -33,6 +33,8 @@ static uint32_t to_epoll_events(unsigned int interest)
     if (interest & MHD_POLL_EDGE)
         return EPOLLIN | EPOLLRDHUP | EPOLLET | ((interest & MHD_POLL_OUT) ? EPOLLOUT : 0);
     uint32_t e = 0;
+    if (interest & MHD_POLL_EXCL)
+        e |= EPOLLEXCLUSIVE;
     if (interest & MHD_POLL_IN)
         e |= EPOLLIN;
     if (interest & MHD_POLL_OUT)
@@ -53,6 +55,15 @@ static bool ep_add(struct mhd_poller *p, struct mhd_poll_item *it)
 
 static bool ep_modify(struct mhd_poller *p, struct mhd_poll_item *it)
 {
+    if (it->interest & MHD_POLL_EXCL) {
+        /* An exclusive registration cannot be modified: it is removed and,
+         * if anything is still wanted, added again. */
+        struct epoll_event none = {0};
+        (void)epoll_ctl(p->epfd, EPOLL_CTL_DEL, it->fd, &none);
+        if (!(it->interest & (MHD_POLL_IN | MHD_POLL_OUT)))
+            return true;
+        return ep_add(p, it);
+    }
     struct epoll_event e;
     e.events = to_epoll_events(it->interest);
     e.data.ptr = it;

@@ -75,6 +75,7 @@ bool mhd_worker_init(struct mhd_worker *w, struct MHD_Daemon *d, enum mhd_worker
     mhd_list_init(&w->resumed);
     atomic_init(&w->stop, false);
     atomic_init(&w->posted, false);
+    atomic_init(&w->listen_paused, false);
     atomic_init(&w->n_conns_public, 0);
     w->date_sec = (time_t)-1;
     if (pthread_mutex_init(&w->lock, NULL) != 0)
@@ -97,6 +98,10 @@ bool mhd_worker_init(struct mhd_worker *w, struct MHD_Daemon *d, enum mhd_worker
     if (accepts && d->listen_fd != MHD_INVALID_SOCKET) {
         w->listen_item.fd = d->listen_fd;
         w->listen_item.interest = MHD_POLL_IN;
+        /* Several epoll workers share the listen socket: the kernel wakes
+         * one of them per connection. */
+        if (ops == &mhd_poller_epoll && d->cfg.pool_threads > 1)
+            w->listen_item.interest |= MHD_POLL_EXCL;
         if (!mhd_poller_add(&w->poller, &w->listen_item)) {
             mhd_dlog(d, "Cannot watch the listen socket: %s", strerror(errno));
             mhd_worker_deinit(w);
@@ -224,7 +229,7 @@ void mhd_worker_listen_pause(struct mhd_worker *w, bool pause)
 {
     if (w->listen_item.fd < 0 || !w->listen_item.registered || w->listen_paused == pause)
         return;
-    w->listen_paused = pause;
+    atomic_store_explicit(&w->listen_paused, pause, memory_order_relaxed);
     if (!pause)
         w->listen_retry_at = 0;
     mhd_poller_set_interest(&w->poller, &w->listen_item, pause ? 0 : MHD_POLL_IN);
@@ -247,6 +252,14 @@ bool mhd_worker_at_limit(const struct mhd_worker *w)
     const struct MHD_Daemon *d = w->daemon;
     if (mhd_daemon_is_tpc(d))
         return atomic_load_explicit(&d->tpc_active, memory_order_relaxed) >= d->cfg.conn_limit;
+    if (w->distributes) {
+        for (unsigned int i = 0; i < d->n_workers; i++) {
+            const struct mhd_worker *o = &d->workers[i];
+            if (atomic_load_explicit(&o->n_conns_public, memory_order_relaxed) < o->conn_limit)
+                return false;
+        }
+        return true;
+    }
     return w->n_conns >= w->conn_limit;
 }
 

@@ -42,7 +42,8 @@ struct mhd_worker {
     struct mhd_poll_item listen_item; /* fd -1 when this worker does not accept */
     struct mhd_poll_item wake_item;
     int wake_fd; /* eventfd, -1 without MHD_USE_ITC */
-    bool listen_paused;
+    atomic_bool listen_paused; /* read by other workers of a pool */
+    bool distributes; /* a pool member: accepts for the whole pool */
     uint64_t listen_retry_at; /* 0: no retry pending */
 
     pthread_t thread;
