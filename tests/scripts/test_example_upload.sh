@@ -3,50 +3,13 @@
 # stored, files arrive byte for byte under safe names, an existing file is
 # never overwritten, an upload cut off by the client leaves nothing behind,
 # and the page lists what was stored.
-BUILD=${BUILD:-build}
-bin=$BUILD/examples/upload
-pass=0
-fail=0
-check() {
-    if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi
-}
-dir=$(mktemp -d)
+. "$(dirname "$0")/example_lib.sh"
 store=$dir/store
 mkdir "$store"
-pid=
-cleanup() {
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-    rm -rf "$dir"
-}
-trap cleanup EXIT
-
-if [ ! -x "$bin" ]; then
-    echo "FAIL: $bin is missing"
+if ! start_example "$BUILD/examples/upload" "$store"; then
     echo "RESULT 0 1"
     exit 1
 fi
-
-# A free port: let the server try a few random ones; it says when it serves.
-for try in 1 2 3 4 5 6 7 8; do
-    port=$((20000 + RANDOM % 40000))
-    "$bin" "$port" "$store" >"$dir/log" 2>&1 &
-    pid=$!
-    # The example prints its banner only after MHD_start_daemon returned.
-    for _ in $(seq 1 200); do
-        grep -q '^Serving' "$dir/log" && break
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.02
-    done
-    grep -q '^Serving' "$dir/log" && break
-    wait "$pid" 2>/dev/null
-    pid=
-done
-if [ -z "$pid" ]; then
-    echo "FAIL: the example did not start: $(cat "$dir/log")"
-    echo "RESULT 0 1"
-    exit 1
-fi
-url=http://127.0.0.1:$port/
 
 head -c 3000000 /dev/urandom >"$dir/photo.jpg"
 printf 'plain text\n' >"$dir/notes.txt"
@@ -90,9 +53,5 @@ check "GET lists stored files" "echo \"\$page\" | grep -q 'photo-1.jpg'"
 check "GET does not list the cut-off file" "! echo \"\$page\" | grep -q 'big.bin'"
 check "form on the page" "echo \"\$page\" | grep -q 'multipart/form-data'"
 
-kill "$pid"
-wait "$pid"
-rc=$?
-pid=
-check "stops cleanly on SIGTERM" "[ $rc = 0 ]"
+stop_example
 echo "RESULT $pass $fail"
