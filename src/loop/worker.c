@@ -279,6 +279,9 @@ int64_t mhd_worker_next_timeout(struct mhd_worker *w)
         if (t < 0 || r < t)
             t = r;
     }
+    int64_t p = mhd_pool_cache_next(w);
+    if (p >= 0 && (t < 0 || p < t))
+        t = p;
     return t;
 }
 
@@ -360,6 +363,7 @@ void mhd_worker_run_events(struct mhd_worker *w, struct mhd_poll_event *ev, int 
     }
     mhd_timeout_expire(w);
     cleanup(w);
+    mhd_pool_cache_trim(w);
 }
 
 void mhd_worker_enter_thread(struct mhd_worker *w)

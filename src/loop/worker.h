@@ -28,10 +28,18 @@ enum mhd_worker_kind {
     WORKER_TPC_CONN  /* thread per connection: one connection at a time */
 };
 
-/* Recycled connection memory pools, kept per worker so no lock is taken. */
+/* Recycled connection memory pools, kept per worker so no lock is taken.
+ * Up to MHD_POOL_CACHE_MAX wait for reuse, so a burst of short connections
+ * does not make malloc shrink and regrow its heap for every connection;
+ * beyond MHD_POOL_CACHE_KEEP, blocks that stay unused for a second are
+ * freed (pool.c). */
+#define MHD_POOL_CACHE_MAX 128u
+#define MHD_POOL_CACHE_KEEP 16u
 struct mhd_pool_cache {
-    void *blocks[16];
+    void *blocks[MHD_POOL_CACHE_MAX];
     unsigned int count;
+    unsigned int low;  /* the fewest cached since trim_at was set */
+    uint64_t trim_at;  /* when to free what stayed unused (0: nothing to) */
 };
 
 struct mhd_worker {
@@ -161,5 +169,11 @@ void mhd_timeout_set(struct mhd_worker *w, struct MHD_Connection *c, uint64_t ti
 void mhd_timeout_detach(struct MHD_Connection *c);
 int64_t mhd_timeout_next(struct mhd_worker *w);
 void mhd_timeout_expire(struct mhd_worker *w);
+
+/* The cache of pools (conn/pool.c): mhd_pool_cache_trim() frees what
+ * stayed unused since the last trim; mhd_pool_cache_next() is the
+ * milliseconds until the next trim is due (-1: none). */
+void mhd_pool_cache_trim(struct mhd_worker *w);
+int64_t mhd_pool_cache_next(const struct mhd_worker *w);
 
 #endif
