@@ -53,6 +53,24 @@ static bool start_in_memory(struct MHD_Connection *c)
     return tx->tail_len != 0;
 }
 
+/* Bodies pulled one block at a time (callback, pipe, file by reads): the
+ * block area is the pool space after the head, with room for framing. */
+static bool start_pull(struct MHD_Connection *c)
+{
+    struct mhd_send *tx = &c->tx;
+    struct MHD_Response *r = tx->resp;
+    tx->body_done = false;
+    size_t space = mhd_conn_pool_free_space(c) - tx->head_len;
+    if (space < CHUNK_HEAD_ROOM + CHUNK_TAIL_ROOM + 64)
+        return false;
+    tx->blk_area = tx->head + tx->head_len;
+    tx->blk_cap = space - CHUNK_HEAD_ROOM - CHUNK_TAIL_ROOM;
+    size_t want = r->kind == BODY_CALLBACK && r->block_size ? r->block_size : PULL_BLOCK_MAX;
+    if (tx->blk_cap > want)
+        tx->blk_cap = want;
+    return true;
+}
+
 bool mhd_body_start(struct MHD_Connection *c)
 {
     struct mhd_send *tx = &c->tx;
@@ -88,16 +106,7 @@ bool mhd_body_start(struct MHD_Connection *c)
     case BODY_PIPE:
         break;
     }
-    tx->body_done = false;
-    size_t space = mhd_conn_pool_free_space(c) - tx->head_len;
-    if (space < CHUNK_HEAD_ROOM + CHUNK_TAIL_ROOM + 64)
-        return false;
-    tx->blk_area = tx->head + tx->head_len;
-    tx->blk_cap = space - CHUNK_HEAD_ROOM - CHUNK_TAIL_ROOM;
-    size_t want = r->kind == BODY_CALLBACK && r->block_size ? r->block_size : PULL_BLOCK_MAX;
-    if (tx->blk_cap > want)
-        tx->blk_cap = want;
-    return true;
+    return start_pull(c);
 }
 
 /* Writes the chunked end as the last block. */
@@ -144,6 +153,8 @@ static ssize_t pull(struct MHD_Connection *c, char *dst, size_t max)
         while (n < 0 && errno == EINTR);
         if (n == 0)
             return MHD_CONTENT_READER_END_OF_STREAM;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return 0; /* a non-blocking pipe with nothing in it yet */
         return n < 0 ? MHD_CONTENT_READER_END_WITH_ERROR : n;
     }
     case BODY_FD: {
@@ -294,7 +305,7 @@ enum mhd_io mhd_body_send_direct(struct MHD_Connection *c)
     if (io == IO_FAILED && (errno == EINVAL || errno == ENOSYS) && tx->body_pos == 0) {
         /* Not a file sendfile can read: fall back to reads. */
         tx->use_sendfile = false;
-        return mhd_body_start(c) ? IO_DONE : IO_FAILED;
+        return start_pull(c) ? IO_DONE : IO_FAILED;
     }
     if (io != IO_DONE)
         return io;

@@ -144,6 +144,7 @@ struct MHD_Connection {
     struct mhd_link tlink; /* in a timeout list */
     struct mhd_link qlink; /* in worker->ready / closed / incoming */
     struct mhd_link rslink; /* in worker->resumed */
+    struct mhd_link blink;  /* in worker->backoffs: the content reader had nothing */
     struct mhd_poll_item item;
     struct mhd_worker *worker;
     struct MHD_Daemon *daemon; /* the daemon the application created */
@@ -162,6 +163,8 @@ struct MHD_Connection {
     uint64_t last_activity;
     uint64_t timeout_ms;
     bool own_timeout;
+    uint64_t backoff_until; /* when the content reader is asked again */
+    uint32_t backoff_ms;    /* the current delay; 0 after the reader gave data */
 
     /* Memory pool, see the layout above. */
     char *mem;

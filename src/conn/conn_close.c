@@ -45,6 +45,7 @@ void mhd_conn_close(struct MHD_Connection *c, enum MHD_RequestTerminationCode wh
     struct mhd_worker *w = c->worker;
     mhd_poller_remove(&w->poller, &c->item);
     mhd_timeout_detach(c);
+    mhd_backoff_reset(c);
     if (c->in_ready) {
         mhd_list_remove(&c->qlink);
         c->in_ready = false;

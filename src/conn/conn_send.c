@@ -153,6 +153,8 @@ enum mhd_step mhd_conn_step_send(struct MHD_Connection *c)
         return STEP_CONTINUE;
     for (;;) {
         enum mhd_body_fill f = mhd_body_fill(c);
+        if (c->backoff_ms != 0 && f != BODY_FILL_WAIT)
+            mhd_backoff_reset(c);
         if (f == BODY_FILL_ERROR) {
             mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
             return STEP_CONTINUE;
@@ -170,8 +172,13 @@ enum mhd_step mhd_conn_step_send(struct MHD_Connection *c)
                 finish_reply(c);
                 return STEP_CONTINUE;
             }
-            if (f == BODY_FILL_WAIT)
+            if (f == BODY_FILL_WAIT) {
+                /* The reader has nothing yet: ask again after a pause (a
+                 * reader that suspended the connection is resumed instead). */
+                if (!c->suspended)
+                    mhd_backoff_wait(c->worker, c);
                 return STEP_WAIT;
+            }
             /* A body sent by other means (sendfile) is in progress. */
             enum mhd_io io = mhd_body_send_direct(c);
             if (io == IO_AGAIN) {

@@ -19,6 +19,7 @@ struct MHD_Connection *mhd_conn_create(struct mhd_worker *w, int fd, const struc
     mhd_link_init(&c->tlink);
     mhd_link_init(&c->qlink);
     mhd_link_init(&c->rslink);
+    mhd_link_init(&c->blink);
     c->worker = w;
     c->daemon = w->daemon;
     c->fd = fd;

@@ -70,6 +70,7 @@ bool mhd_worker_init(struct mhd_worker *w, struct MHD_Daemon *d, enum mhd_worker
     mhd_list_init(&w->timeouts);
     mhd_list_init(&w->timeouts_own);
     mhd_list_init(&w->ready);
+    mhd_list_init(&w->backoffs);
     mhd_list_init(&w->closed);
     mhd_list_init(&w->incoming);
     mhd_list_init(&w->resumed);
@@ -274,6 +275,9 @@ int64_t mhd_worker_next_timeout(struct mhd_worker *w)
         atomic_load_explicit(&w->posted, memory_order_relaxed))
         return 0;
     int64_t t = mhd_timeout_next(w);
+    int64_t b = mhd_backoff_next(w);
+    if (b >= 0 && (t < 0 || b < t))
+        t = b;
     if (w->listen_retry_at) {
         int64_t r = w->listen_retry_at > w->now_ms ? (int64_t)(w->listen_retry_at - w->now_ms) : 0;
         if (t < 0 || r < t)
@@ -356,6 +360,7 @@ void mhd_worker_run_events(struct mhd_worker *w, struct mhd_poll_event *ev, int 
 {
     dispatch(w, ev, n);
     mhd_worker_run_posted(w);
+    mhd_backoff_expire(w);
     process_ready(w);
     if (w->listen_retry_at && w->listen_retry_at <= w->now_ms) {
         w->listen_retry_at = 0;

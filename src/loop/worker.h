@@ -64,6 +64,7 @@ struct mhd_worker {
     struct mhd_list timeouts;   /* connections using the daemon timeout, oldest first */
     struct mhd_list timeouts_own; /* connections with their own timeout */
     struct mhd_list ready;      /* connections to process without waiting for I/O */
+    struct mhd_list backoffs;   /* connections waiting to ask their content reader again */
     struct mhd_list closed;     /* connections to free at the end of the iteration */
     unsigned int n_conns;       /* written by the worker, read by info queries */
     atomic_uint n_conns_public;
@@ -169,6 +170,17 @@ void mhd_timeout_set(struct mhd_worker *w, struct MHD_Connection *c, uint64_t ti
 void mhd_timeout_detach(struct MHD_Connection *c);
 int64_t mhd_timeout_next(struct mhd_worker *w);
 void mhd_timeout_expire(struct mhd_worker *w);
+
+/* Content readers that had nothing yet (backoff.c). mhd_backoff_wait()
+ * puts `c` to sleep for a delay that doubles with each empty answer, up to
+ * a cap; mhd_backoff_reset() wakes it from that list and starts the delay
+ * from the beginning (the reader gave data or the body ended).
+ * mhd_backoff_next() is the milliseconds until the first one is due (-1:
+ * none); mhd_backoff_expire() schedules those that are due. */
+void mhd_backoff_wait(struct mhd_worker *w, struct MHD_Connection *c);
+void mhd_backoff_reset(struct MHD_Connection *c);
+int64_t mhd_backoff_next(const struct mhd_worker *w);
+void mhd_backoff_expire(struct mhd_worker *w);
 
 /* The cache of pools (conn/pool.c): mhd_pool_cache_trim() frees what
  * stayed unused since the last trim; mhd_pool_cache_next() is the

@@ -16,7 +16,14 @@ struct MHD_Response *mhd_response_new(enum mhd_body_kind kind, uint64_t size)
     struct MHD_Response *r = mhd_calloc(1, sizeof(*r));
     if (r == NULL)
         return NULL;
-    if (pthread_mutex_init(&r->lock, NULL) != 0) {
+    /* Recursive: a content reader runs with the lock held and may add
+     * footers (or change headers) of its own response. */
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+    int rc = pthread_mutex_init(&r->lock, &attr);
+    pthread_mutexattr_destroy(&attr);
+    if (rc != 0) {
         mhd_free(r);
         return NULL;
     }
