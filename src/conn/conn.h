@@ -133,12 +133,6 @@ struct mhd_send {
     size_t blk_sent;
 };
 
-/* The application's token for an upgraded connection. */
-struct MHD_UpgradeResponseHandle {
-    struct MHD_Connection *conn;
-    atomic_bool closed;
-};
-
 struct MHD_Connection {
     struct mhd_link link;  /* in worker->conns */
     struct mhd_link tlink; /* in a timeout list */
@@ -186,7 +180,7 @@ struct MHD_Connection {
     /* One slot per info type: applications keep the pointers of several
      * MHD_get_connection_info() calls at once. */
     union MHD_ConnectionInfo info[12];
-    struct MHD_UpgradeResponseHandle urh;
+    struct MHD_UpgradeResponseHandle *urh; /* after a 101, until the connection closes */
 };
 
 /* Allocates a connection for socket `fd` (taken: closed by destroy) on
@@ -221,6 +215,13 @@ void mhd_conn_discard(struct MHD_Connection *c);
 /* Handles a posted request for `c` on its worker: a resume of a suspended
  * connection, or the close of an upgraded one. */
 void mhd_conn_resume_now(struct MHD_Connection *c);
+
+/* For MHD_stop_daemon: shuts down (both ways) the sockets of every upgraded
+ * connection of `d` the application has not closed, so that application
+ * threads blocked on them wake up, and waits up to a second for the
+ * application to close them (the connections themselves are closed by
+ * their workers afterwards). Any thread but a worker's. */
+void mhd_conn_upgrade_stop_all(struct MHD_Daemon *d);
 
 /* Marks `c` for another processing round without I/O. */
 void mhd_conn_schedule(struct MHD_Connection *c);

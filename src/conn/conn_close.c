@@ -42,6 +42,8 @@ void mhd_conn_close(struct MHD_Connection *c, enum MHD_RequestTerminationCode wh
         return;
     mhd_conn_notify_completed(c, why);
     drop_response(c);
+    if (c->urh != NULL)
+        mhd_conn_upgrade_detach(c);
     struct mhd_worker *w = c->worker;
     mhd_poller_remove(&w->poller, &c->item);
     mhd_timeout_detach(c);

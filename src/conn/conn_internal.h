@@ -49,10 +49,14 @@ enum mhd_step mhd_conn_step_linger(struct MHD_Connection *c);
 void mhd_conn_close_gracefully(struct MHD_Connection *c, enum MHD_RequestTerminationCode why);
 void mhd_conn_notify_completed(struct MHD_Connection *c, enum MHD_RequestTerminationCode why);
 
-/* Upgrade (upgrade.c): hands the socket to the application after the 101,
- * and closes it when the application is done. */
+/* Upgrade (upgrade.c). mhd_conn_upgrade() hands the socket to the
+ * application after the 101. mhd_conn_upgrade_resume() runs a posted request
+ * for an upgraded connection: the application's close. mhd_conn_upgrade_detach()
+ * cuts the application's handle from a connection that is closing (the
+ * handle is freed once the application has closed it too). */
 void mhd_conn_upgrade(struct MHD_Connection *c);
-void mhd_conn_upgrade_finish(struct MHD_Connection *c);
+void mhd_conn_upgrade_resume(struct MHD_Connection *c);
+void mhd_conn_upgrade_detach(struct MHD_Connection *c);
 
 /* Resets the request state after a reply, keeping pipelined bytes. */
 void mhd_conn_next_request(struct MHD_Connection *c);

@@ -120,8 +120,8 @@ static bool try_stage(struct MHD_Connection *c)
 {
     struct mhd_send *tx = &c->tx;
     size_t left = c->rlen - c->rpos;
-    if (left == 0 || tx->close_after || tx->head_sent != 0)
-        return false;
+    if (left == 0 || tx->close_after || tx->head_sent != 0 || tx->resp->kind == BODY_UPGRADE)
+        return false; /* after a 101, the bytes that follow are the application's */
     size_t body = mhd_body_stageable_len(c);
     if (body == SIZE_MAX)
         return false;

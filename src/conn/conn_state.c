@@ -198,8 +198,7 @@ void mhd_conn_next_request(struct MHD_Connection *c)
 void mhd_conn_resume_now(struct MHD_Connection *c)
 {
     if (c->state == CONN_UPGRADED) {
-        if (atomic_load(&c->urh.closed))
-            mhd_conn_upgrade_finish(c);
+        mhd_conn_upgrade_resume(c);
         return;
     }
     if (!c->suspended || c->state == CONN_CLOSED)

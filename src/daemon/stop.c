@@ -4,12 +4,14 @@
 #include <unistd.h>
 
 #include "auth/auth.h"
+#include "conn/conn.h"
 #include "loop/worker.h"
 #include "util/alloc.h"
 
 void mhd_daemon_free(struct MHD_Daemon *d)
 {
     atomic_store(&d->shutdown, true);
+    mhd_conn_upgrade_stop_all(d);
     for (unsigned int i = 0; i < d->n_workers; i++) {
         struct mhd_worker *w = &d->workers[i];
         if (w->thread_started) {

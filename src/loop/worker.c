@@ -202,6 +202,16 @@ void mhd_worker_post_resume(struct mhd_worker *w, struct MHD_Connection *c)
     mhd_worker_wake(w);
 }
 
+void mhd_worker_cancel_resume(struct mhd_worker *w, struct MHD_Connection *c)
+{
+    pthread_mutex_lock(&w->lock);
+    if (c->resume_posted) {
+        c->resume_posted = false;
+        mhd_list_remove(&c->rslink);
+    }
+    pthread_mutex_unlock(&w->lock);
+}
+
 void mhd_worker_run_posted(struct mhd_worker *w)
 {
     if (!atomic_exchange(&w->posted, false))

@@ -128,6 +128,10 @@ void mhd_worker_post_conn(struct mhd_worker *w, struct MHD_Connection *c);
 /* Posts a resume request for `c` (owned by `w`) and wakes it. */
 void mhd_worker_post_resume(struct mhd_worker *w, struct MHD_Connection *c);
 
+/* Withdraws a resume posted for `c` that has not run yet (the connection
+ * is closing). Worker thread only. */
+void mhd_worker_cancel_resume(struct mhd_worker *w, struct MHD_Connection *c);
+
 /* Runs posted work (new connections, resumes). Worker thread only. */
 void mhd_worker_run_posted(struct mhd_worker *w);
 
