@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "loop/worker.h"
+#include "util/alloc.h"
 
 unsigned int mhd_daemon_count_connections(struct MHD_Daemon *d)
 {
@@ -95,5 +96,5 @@ _MHD_EXTERN enum MHD_Result MHD_is_feature_supported(enum MHD_FEATURE feature)
 
 _MHD_EXTERN void MHD_free(void *ptr)
 {
-    free(ptr);
+    mhd_free(ptr);
 }

@@ -64,17 +64,23 @@ static void *tpc_main(void *arg)
         if (!stay)
             break;
     }
-    mhd_worker_deinit(w);
+    /* Off the lists first, so that a stop no longer wakes this worker
+     * through the descriptor it is about to close. */
     pthread_mutex_lock(&d->tpc_lock);
     if (mhd_link_is_linked(&w->tpc_idle_link)) {
         mhd_list_remove(&w->tpc_idle_link);
         d->tpc_idle_count--;
     }
     mhd_list_remove(&w->tpc_link);
+    pthread_mutex_unlock(&d->tpc_lock);
+    mhd_worker_deinit(w);
+    /* Freed before the signal: once MHD_stop_daemon sees the count drop it
+     * returns, and nothing of this thread may be left to release then. */
+    mhd_free(w);
+    pthread_mutex_lock(&d->tpc_lock);
     d->tpc_threads--;
     pthread_cond_broadcast(&d->tpc_cond);
     pthread_mutex_unlock(&d->tpc_lock);
-    mhd_free(w);
     return NULL;
 }
 

@@ -13,6 +13,7 @@
 #include "conn/conn.h"
 #include "daemon/daemon.h"
 #include "http/http.h"
+#include "util/alloc.h"
 #include "util/panic.h"
 #include "util/sys.h"
 
@@ -154,7 +155,7 @@ void mhd_worker_deinit(struct mhd_worker *w)
 {
     close_all(w);
     for (unsigned int i = 0; i < w->pools.count; i++)
-        free(w->pools.blocks[i]);
+        mhd_free(w->pools.blocks[i]);
     w->pools.count = 0;
     if (w->listen_item.registered)
         mhd_poller_remove(&w->poller, &w->listen_item);

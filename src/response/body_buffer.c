@@ -51,7 +51,7 @@ _MHD_EXTERN struct MHD_Response *MHD_create_response_from_buffer_copy(size_t siz
         mhd_free(copy);
         return NULL;
     }
-    r->owned = copy;
+    r->copy = copy;
     return r;
 }
 

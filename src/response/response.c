@@ -68,7 +68,8 @@ static void release_body(struct MHD_Response *r)
     if (r->crfc != NULL)
         r->crfc(r->crfc_cls);
     if (r->owned != NULL)
-        free(r->owned); /* from the application's malloc or our copy */
+        free(r->owned); /* from the application's malloc */
+    mhd_free(r->copy);
     mhd_free(r->iov);
     if (r->fd >= 0)
         close(r->fd);

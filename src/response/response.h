@@ -66,7 +66,8 @@ struct MHD_Response {
     enum mhd_body_kind kind;
     uint64_t size; /* MHD_SIZE_UNKNOWN when unknown */
     const char *data;
-    void *owned; /* freed with free() at the end (MUST_FREE, copies) */
+    void *owned; /* the application's buffer, freed with free() at the end (MUST_FREE) */
+    void *copy;  /* our copy of the body (MUST_COPY), freed with mhd_free() */
     struct iovec *iov;
     unsigned int iov_count;
     MHD_ContentReaderCallback crc;

@@ -24,12 +24,24 @@ void mhd_free(void *p);
 /* Copies `len` bytes of `s` into a new 0-terminated string. */
 char *mhd_strndup(const char *s, size_t len);
 
-/* Test hook: allocation number `n` (1-based, counted from this call) and
- * every later one fail until the next call; `n` 0 disables failures. */
+/* Test hooks. They live in the static library only: the shared object
+ * exports nothing but MHD_* symbols.
+ *
+ * mhd_alloc_fail_at(n): allocation number `n` (1-based, counted from this
+ * call) and every later one fail until the next call; `n` 0 disables
+ * failures and counting, ULONG_MAX counts without failing. */
 void mhd_alloc_fail_at(unsigned long n);
 
-/* Test hook: how many allocations were attempted since the last
- * mhd_alloc_fail_at() call. */
+/* Like mhd_alloc_fail_at(), but only allocation number `n` fails; the ones
+ * after it succeed again, so a test sees how the library recovers. */
+void mhd_alloc_fail_once(unsigned long n);
+
+/* How many allocations were attempted since the last arming call. */
 unsigned long mhd_alloc_count(void);
+
+/* Allocations made since the last arming call minus releases: 0 once a
+ * scenario that started from nothing has given everything back. Only
+ * meaningful when nothing allocated before the arming call is released. */
+long mhd_alloc_live(void);
 
 #endif

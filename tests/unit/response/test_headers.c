@@ -114,7 +114,7 @@ static void test_options_and_buffers(void)
     CHECK(r != NULL && memcmp(r->data, "xyz", 3) == 0);
     MHD_destroy_response(r);
     r = MHD_create_response_from_data(2, (void *)(uintptr_t)"hi", 0, 1);
-    CHECK(r != NULL && r->owned != NULL);
+    CHECK(r != NULL && r->copy != NULL);
     MHD_destroy_response(r);
 }
 
