@@ -121,6 +121,7 @@ void mhd_conn_destroy(struct MHD_Connection *c)
     mhd_list_remove(&c->link);
     w->n_conns--;
     atomic_store_explicit(&w->n_conns_public, w->n_conns, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&d->admitted, 1, memory_order_relaxed);
     if (w->kind == WORKER_TPC_CONN)
         mhd_tpc_connection_gone(d);
     else if (w->listen_paused && w->n_conns < w->conn_limit && !w->listen_retry_at)
@@ -137,5 +138,6 @@ void mhd_conn_discard(struct MHD_Connection *c)
         close(c->fd);
     if (c->counted_ip)
         mhd_iplimit_give(c->daemon, (const struct sockaddr *)&c->addr, c->addr_len);
+    atomic_fetch_sub_explicit(&c->daemon->admitted, 1, memory_order_relaxed);
     mhd_free(c);
 }

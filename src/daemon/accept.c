@@ -48,29 +48,28 @@ enum MHD_Result mhd_daemon_admit(struct MHD_Daemon *d, struct mhd_worker *w, int
                                  const struct sockaddr *addr, socklen_t addr_len, bool from_app)
 {
     bool counted = false;
+    int err;
+    /* The slot is reserved first; every refusal below gives it back. */
+    if (atomic_fetch_add_explicit(&d->admitted, 1, memory_order_relaxed) >= d->cfg.conn_limit) {
+        mhd_dlog(d, "Connection refused: connection limit reached");
+        err = ENFILE;
+        goto refuse;
+    }
     if (d->iplimit != NULL && addr != NULL && addr_len > 0) {
         if (!mhd_iplimit_take(d, addr, addr_len)) {
             mhd_dlog(d, "Connection refused: per-IP connection limit reached");
-            close(fd);
-            errno = ENFILE;
-            return MHD_NO;
+            err = ENFILE;
+            goto refuse;
         }
         counted = true;
     }
     if (d->apc != NULL && d->apc(d->apc_cls, addr, addr_len) != MHD_YES) {
-        if (counted)
-            mhd_iplimit_give(d, addr, addr_len);
-        close(fd);
-        errno = EACCES;
-        return MHD_NO;
+        err = EACCES;
+        goto refuse;
     }
     if (!mhd_socket_prepare(fd, !from_app)) {
-        int saved = errno;
-        if (counted)
-            mhd_iplimit_give(d, addr, addr_len);
-        close(fd);
-        errno = saved;
-        return MHD_NO;
+        err = errno;
+        goto refuse;
     }
     if (from_app)
         mhd_socket_nodelay(fd);
@@ -83,22 +82,16 @@ enum MHD_Result mhd_daemon_admit(struct MHD_Daemon *d, struct mhd_worker *w, int
     if (mhd_daemon_is_tpc(d)) {
         target = mhd_tpc_take_worker(d);
         if (target == NULL) {
-            if (counted)
-                mhd_iplimit_give(d, addr, addr_len);
-            close(fd);
-            errno = EAGAIN;
-            return MHD_NO;
+            err = EAGAIN;
+            goto refuse;
         }
     }
     struct MHD_Connection *c = mhd_conn_create(target, fd, addr, addr_len);
     if (c == NULL) {
         if (target != w && mhd_daemon_is_tpc(d))
             mhd_tpc_post_conn(d, target, NULL);
-        if (counted)
-            mhd_iplimit_give(d, addr, addr_len);
-        close(fd);
-        errno = ENOMEM;
-        return MHD_NO;
+        err = ENOMEM;
+        goto refuse;
     }
     c->counted_ip = counted;
     if (target != w && mhd_daemon_is_tpc(d))
@@ -110,6 +103,13 @@ enum MHD_Result mhd_daemon_admit(struct MHD_Daemon *d, struct mhd_worker *w, int
     else
         mhd_conn_start(c);
     return MHD_YES;
+refuse:
+    if (counted)
+        mhd_iplimit_give(d, addr, addr_len);
+    atomic_fetch_sub_explicit(&d->admitted, 1, memory_order_relaxed);
+    close(fd);
+    errno = err;
+    return MHD_NO;
 }
 
 void mhd_daemon_accept(struct mhd_worker *w)

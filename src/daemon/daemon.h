@@ -93,6 +93,10 @@ struct MHD_Daemon {
     struct mhd_worker *workers; /* n_workers entries */
     unsigned int n_workers;
     atomic_uint next_worker; /* round robin for MHD_add_connection */
+    /* Connections admitted and not yet destroyed, on all workers. Pool
+     * workers accept at the same time and learn of each other's new
+     * connections late, so the limit is kept by reserving here. */
+    atomic_uint admitted;
 
     /* Thread per connection: every connection thread's worker is on
      * tpc_all; those waiting for a connection are also on tpc_idle. */

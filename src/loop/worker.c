@@ -264,14 +264,8 @@ bool mhd_worker_at_limit(const struct mhd_worker *w)
     const struct MHD_Daemon *d = w->daemon;
     if (mhd_daemon_is_tpc(d))
         return atomic_load_explicit(&d->tpc_active, memory_order_relaxed) >= d->cfg.conn_limit;
-    if (w->distributes) {
-        for (unsigned int i = 0; i < d->n_workers; i++) {
-            const struct mhd_worker *o = &d->workers[i];
-            if (atomic_load_explicit(&o->n_conns_public, memory_order_relaxed) < o->conn_limit)
-                return false;
-        }
-        return true;
-    }
+    if (w->distributes)
+        return atomic_load_explicit(&d->admitted, memory_order_relaxed) >= d->cfg.conn_limit;
     return w->n_conns >= w->conn_limit;
 }
 
