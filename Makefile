@@ -145,6 +145,7 @@ demo:
 	@trap 'kill 0' INT TERM EXIT; \
 	if [ -x $(BUILD)/examples/upload ]; then $(BUILD)/examples/upload 8082 & fi; \
 	if [ -x $(BUILD)/examples/auth ]; then $(BUILD)/examples/auth 8081 & fi; \
+	if [ -x $(BUILD)/examples/websocket_echo ]; then $(BUILD)/examples/websocket_echo 8083 & fi; \
 	$(BUILD)/examples/demo 8080
 
 clean:

@@ -1,7 +1,7 @@
 /* The demo site of `make demo`: shows the request it got (method, URL,
  * version, headers, query arguments, cookies) and a form whose fields are
- * decoded by the POST processor. Links to the upload and authentication
- * examples, which `make demo` starts beside it.
+ * decoded by the POST processor. Links to the upload, authentication and
+ * WebSocket examples, which `make demo` starts beside it.
  *
  *   demo [PORT]        (default 8080, bound to 127.0.0.1) */
 #include <arpa/inet.h>
@@ -163,7 +163,9 @@ static void build_page(struct page *p, struct MHD_Connection *c, const char *url
                "<h2>More examples</h2><ul>"
                "<li><a href=\"http://127.0.0.1:8082/\">File upload</a> (examples/upload.c)</li>"
                "<li><a href=\"http://127.0.0.1:8081/\">Basic and Digest authentication</a> "
-               "(examples/auth.c)</li></ul>\n"
+               "(examples/auth.c)</li>"
+               "<li><a href=\"http://127.0.0.1:8083/\">WebSocket echo</a> "
+               "(examples/websocket_echo.c)</li></ul>\n"
                "</body></html>\n");
 }
 

@@ -88,6 +88,7 @@ _MHD_EXTERN enum MHD_Result MHD_is_feature_supported(enum MHD_FEATURE feature)
     case MHD_FEATURE_DIGEST_AUTH_SHA512_256:
     case MHD_FEATURE_DIGEST_AUTH_USERHASH:
     case MHD_FEATURE_POSTPROCESSOR:
+    case MHD_FEATURE_UPGRADE:
         return MHD_YES;
     default:
         return MHD_NO;
