@@ -10,7 +10,11 @@
  * --reuse serves one response object for every request (otherwise one is
  * created per request, as most applications do); --file serves a file
  * (sendfile); --requests exits after N answered requests (for instruction
- * counts); --limit sets the connection limit. */
+ * counts); --limit sets the connection limit. At exit it prints
+ *   served REQUESTS CONNECTIONS
+ * (requests answered, connections accepted), so the driver can check that
+ * the load generator's counts are real: one connection per request with
+ * Connection: close, a few in all with keep-alive. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -37,6 +41,7 @@ static int file_fd = -1;
 static uint64_t file_size;
 static long max_requests;
 static atomic_long answered;
+static atomic_long connections;
 static volatile sig_atomic_t stop_now;
 static int stop_pipe[2];
 
@@ -82,11 +87,21 @@ static MHD_RESULT handler(void *cls, struct MHD_Connection *c, const char *url, 
         ret = MHD_queue_response(c, MHD_HTTP_OK, r);
         MHD_destroy_response(r);
     }
-    if (max_requests > 0 && atomic_fetch_add(&answered, 1) + 1 == max_requests) {
+    if (atomic_fetch_add(&answered, 1) + 1 == max_requests) {
         ssize_t n = write(stop_pipe[1], "x", 1);
         (void)n;
     }
     return ret;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    (void)cls;
+    (void)c;
+    (void)socket_context;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED)
+        atomic_fetch_add(&connections, 1);
 }
 
 struct mode {
@@ -119,9 +134,9 @@ static int parse_mode(const char *m, struct mode *out)
         out->flags = MHD_USE_EPOLL_INTERNAL_THREAD;
         out->threads = (unsigned int)strtoul(m + 5, NULL, 10);
     } else if (strcmp(m, "tpc") == 0) {
-        out->flags = MHD_USE_THREAD_PER_CONNECTION;
+        out->flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD;
     } else if (strcmp(m, "tpc-poll") == 0) {
-        out->flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL;
+        out->flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD;
     } else {
         return -1;
     }
@@ -231,7 +246,9 @@ int main(int argc, char **argv)
     }
     struct MHD_Daemon *d = MHD_start_daemon(m.flags | MHD_USE_ERROR_LOG, (uint16_t)port, NULL,
                                             NULL, handler, NULL, MHD_OPTION_ARRAY, opts,
-                                            MHD_OPTION_CONNECTION_TIMEOUT, 120u, MHD_OPTION_END);
+                                            MHD_OPTION_CONNECTION_TIMEOUT, 120u,
+                                            MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+                                            MHD_OPTION_END);
     if (d == NULL) {
         fprintf(stderr, "cannot start the daemon in mode %s\n", mode_name);
         return 1;
@@ -244,6 +261,7 @@ int main(int argc, char **argv)
     else
         wait_for_stop();
     MHD_stop_daemon(d);
+    printf("served %ld %ld\n", atomic_load(&answered), atomic_load(&connections));
     if (shared != NULL)
         MHD_destroy_response(shared);
     free(body);

@@ -1,6 +1,9 @@
 /* Opens N keep-alive connections to 127.0.0.1:PORT, makes one request on
  * each (so the server has really served it), then holds them all idle until
  * it gets SIGTERM or stdin closes. Prints "ready N" once all are idle.
+ * Connections are opened in batches of 100 whose requests go out together,
+ * so a server that polls every descriptor (poll, select) is not woken once
+ * per connection while thousands are already open.
  *
  *   idle PORT N */
 #include <arpa/inet.h>
@@ -31,12 +34,15 @@ static int connect_one(unsigned int port)
     return fd;
 }
 
-/* Sends one request and reads until the end of its (small) response. */
-static int one_request(int fd)
+static int send_request(int fd)
 {
     static const char req[] = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
-    if (send(fd, req, sizeof(req) - 1, 0) != (ssize_t)(sizeof(req) - 1))
-        return -1;
+    return send(fd, req, sizeof(req) - 1, 0) == (ssize_t)(sizeof(req) - 1) ? 0 : -1;
+}
+
+/* Reads until the end of the (small) response to the request sent. */
+static int read_response(int fd)
+{
     char buf[4096];
     size_t len = 0;
     for (;;) {
@@ -56,6 +62,8 @@ static int one_request(int fd)
     }
 }
 
+#define BATCH 100
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -68,13 +76,26 @@ int main(int argc, char **argv)
     setrlimit(RLIMIT_NOFILE, &rl);
     int *fds = calloc((size_t)n, sizeof(int));
     long ok = 0;
-    for (long i = 0; i < n; i++) {
-        fds[i] = connect_one(port);
-        if (fds[i] < 0 || one_request(fds[i]) != 0) {
-            fprintf(stderr, "connection %ld failed: %s\n", i, strerror(errno));
-            break;
+    for (long first = 0; first < n && ok == first; first += BATCH) {
+        long last = first + BATCH < n ? first + BATCH : n, sent = first;
+        for (; sent < last; sent++) {
+            fds[sent] = connect_one(port);
+            if (fds[sent] < 0 || send_request(fds[sent]) != 0) {
+                fprintf(stderr, "connection %ld failed: %s\n", sent, strerror(errno));
+                if (fds[sent] >= 0)
+                    close(fds[sent]);
+                break;
+            }
         }
-        ok++;
+        for (long i = first; i < sent; i++) {
+            if (ok == i && read_response(fds[i]) == 0) {
+                ok++;
+            } else {
+                if (ok == i)
+                    fprintf(stderr, "connection %ld: no response: %s\n", i, strerror(errno));
+                close(fds[i]);
+            }
+        }
     }
     printf("ready %ld\n", ok);
     fflush(stdout);
