@@ -88,6 +88,10 @@ mkdir -p "$RAW"
 TMP=$(mktemp -d /tmp/mhd-bench.XXXXXX)
 BIGFILE=/dev/shm/mhd-bench-1g.$$
 [ -d /dev/shm ] || BIGFILE=$TMP/1g
+# The 1 GiB file of a run that was killed outright stays in RAM: remove it.
+for f in /dev/shm/mhd-bench-1g.*; do
+    [ -e "$f" ] && ! kill -0 "${f##*.}" 2>/dev/null && rm -f "$f"
+done
 HZ=$(getconf CLK_TCK)
 START=$SECONDS
 PORT_SEQ=0
