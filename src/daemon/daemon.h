@@ -101,7 +101,7 @@ struct MHD_Daemon {
     /* Thread per connection: every connection thread's worker is on
      * tpc_all; those waiting for a connection are also on tpc_idle. */
     pthread_mutex_t tpc_lock;
-    pthread_cond_t tpc_cond; /* signalled when a connection thread exits */
+    pthread_cond_t tpc_cond; /* signalled when a connection thread exits or gets its connection */
     struct mhd_list tpc_all;
     struct mhd_list tpc_idle;
     unsigned int tpc_threads; /* running connection threads */

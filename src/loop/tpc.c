@@ -65,8 +65,13 @@ static void *tpc_main(void *arg)
             break;
     }
     /* Off the lists first, so that a stop no longer wakes this worker
-     * through the descriptor it is about to close. */
+     * through the descriptor it is about to close. A worker just handed
+     * out (taken off the idle list, its connection not posted yet) waits
+     * for the post: the connection then goes down with the worker instead
+     * of being posted to freed memory. */
     pthread_mutex_lock(&d->tpc_lock);
+    while (w->tpc_reserved)
+        pthread_cond_wait(&d->tpc_cond, &d->tpc_lock);
     if (mhd_link_is_linked(&w->tpc_idle_link)) {
         mhd_list_remove(&w->tpc_idle_link);
         d->tpc_idle_count--;
@@ -137,6 +142,7 @@ void mhd_tpc_post_conn(struct MHD_Daemon *d, struct mhd_worker *w, struct MHD_Co
         mhd_worker_wake(w); /* let it park again */
     }
     w->tpc_reserved = false;
+    pthread_cond_broadcast(&d->tpc_cond); /* a worker on its way out waits for this */
     pthread_mutex_unlock(&d->tpc_lock);
 }
 
