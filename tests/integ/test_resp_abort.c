@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bodies.h"
 #include "check.h"
 #include "client.h"
 #include "rawhttp.h"
@@ -143,15 +144,6 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
         atomic_fetch_add(&ended_failed, 1);
 }
 
-static bool wait_for(atomic_uint *a, unsigned int want, int ms)
-{
-    for (int i = 0; i < ms && atomic_load(a) < want; i++) {
-        struct timespec ts = {0, 1000000};
-        nanosleep(&ts, NULL);
-    }
-    return atomic_load(a) >= want;
-}
-
 /* Asks for `path`, takes some of the body, and hangs up. */
 static void hang_up_after(uint16_t port, const char *path, size_t take)
 {
@@ -212,7 +204,7 @@ static void run_mode(enum ts_mode mode)
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
         hang_up_after(port, paths[i], 200000);
         n++;
-        CHECK_MSG(wait_for(&ended_failed, n, 5000), "%s: no failure reported", paths[i]);
+        CHECK_MSG(tb_wait_count(&ended_failed, n, 5000), "%s: no failure reported", paths[i]);
     }
     /* The daemon goes on serving. */
     struct tc_reply r;
@@ -222,8 +214,8 @@ static void run_mode(enum ts_mode mode)
     void *ok;
     pthread_join(t, &ok);
     CHECK_MSG((intptr_t)ok, "the never-ending reply was not cut by the timeout");
-    CHECK(wait_for(&ended_timeout, 1, 3000));
-    CHECK(wait_for(&released, atomic_load(&created), 3000));
+    CHECK(tb_wait_count(&ended_timeout, 1, 3000));
+    CHECK(tb_wait_count(&released, atomic_load(&created), 3000));
     ts_stop(&ts);
     CHECK_EQ_INT(atomic_load(&ended_failed), n);
     CHECK_EQ_INT(atomic_load(&ended_timeout), 1);

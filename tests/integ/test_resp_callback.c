@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bodies.h"
 #include "check.h"
 #include "client.h"
 #include "rawhttp.h"
@@ -39,26 +40,6 @@ struct gen {
     struct MHD_Response *resp;
 };
 
-static unsigned char pat(uint64_t pos)
-{
-    return (unsigned char)((pos * 2654435761u) >> 13);
-}
-
-static bool is_pattern(const char *p, size_t len)
-{
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)p[i] != pat(i))
-            return false;
-    return true;
-}
-
-static double ms_since(const struct timespec *t0)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
 static double cpu_ms(void)
 {
     struct timespec t;
@@ -77,7 +58,7 @@ static ssize_t gen_read(void *cls, uint64_t pos, char *buf, size_t max)
         clock_gettime(CLOCK_MONOTONIC, &g->first);
         g->started = true;
     }
-    if (g->wait_ms && ms_since(&g->first) < g->wait_ms)
+    if (g->wait_ms && tb_ms_since(&g->first) < g->wait_ms)
         return 0;
     if (pos >= g->end) {
         if (g->footer_at_end && g->resp != NULL)
@@ -87,7 +68,7 @@ static ssize_t gen_read(void *cls, uint64_t pos, char *buf, size_t max)
     }
     size_t n = g->end - pos < max ? (size_t)(g->end - pos) : max;
     for (size_t i = 0; i < n; i++)
-        buf[i] = (char)pat(pos + i);
+        buf[i] = (char)tb_pat(pos + i);
     return (ssize_t)n;
 }
 
@@ -108,12 +89,6 @@ static void shared_free(void *cls)
     atomic_fetch_add(&shared_frees, 1);
 }
 
-static uint64_t arg_u64(struct MHD_Connection *c, const char *name, uint64_t dflt)
-{
-    const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
-    return v ? strtoull(v, NULL, 10) : dflt;
-}
-
 /* /known and /unknown, with arguments n (body size), b (block size),
  * short (the reader ends there, before n), err (the reader fails there),
  * wait (ms of "nothing yet"), slot, footer. */
@@ -125,19 +100,19 @@ static struct MHD_Response *make_response(struct MHD_Connection *c, const char *
     if (!known && strcmp(url, "/unknown") != 0)
         return NULL;
     struct gen *g = calloc(1, sizeof(*g));
-    uint64_t n = arg_u64(c, "n", 1000);
+    uint64_t n = tb_arg(c, "n", 1000);
     g->end = n;
-    if (arg_u64(c, "short", 0))
-        g->end = arg_u64(c, "short", 0);
-    if (arg_u64(c, "err", 0)) {
-        g->end = arg_u64(c, "err", 0);
+    if (tb_arg(c, "short", 0))
+        g->end = tb_arg(c, "short", 0);
+    if (tb_arg(c, "err", 0)) {
+        g->end = tb_arg(c, "err", 0);
         g->fail_at_end = true;
     }
-    g->wait_ms = (unsigned int)arg_u64(c, "wait", 0);
-    g->slot = (unsigned int)arg_u64(c, "slot", 0) % SLOTS;
-    g->footer_at_end = arg_u64(c, "footer", 0) != 0;
+    g->wait_ms = (unsigned int)tb_arg(c, "wait", 0);
+    g->slot = (unsigned int)tb_arg(c, "slot", 0) % SLOTS;
+    g->footer_at_end = tb_arg(c, "footer", 0) != 0;
     struct MHD_Response *r = MHD_create_response_from_callback(
-        known ? n : MHD_SIZE_UNKNOWN, (size_t)arg_u64(c, "b", 1024), gen_read, g, gen_free);
+        known ? n : MHD_SIZE_UNKNOWN, (size_t)tb_arg(c, "b", 1024), gen_read, g, gen_free);
     g->resp = r;
     if (g->footer_at_end)
         MHD_add_response_footer(r, "X-Early", "at-creation");
@@ -148,16 +123,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                                const char *method, const char *version, const char *upload_data,
                                size_t *upload_data_size, void **req_cls)
 {
-    static int marker;
     (void)cls;
     (void)method;
     (void)version;
     (void)upload_data;
     (void)upload_data_size;
-    if (*req_cls == NULL) {
-        *req_cls = &marker;
+    if (tb_first_call(req_cls))
         return MHD_YES;
-    }
     struct MHD_Response *r = make_response(c, url);
     if (r == NULL)
         return MHD_NO;
@@ -177,27 +149,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 }
 
 /* Waits (bounded) until *a reaches want. */
-static bool wait_for(atomic_uint *a, unsigned int want, int ms)
-{
-    for (int i = 0; i < ms && atomic_load(a) < want; i++) {
-        struct timespec ts = {0, 1000000};
-        nanosleep(&ts, NULL);
-    }
-    return atomic_load(a) >= want;
-}
-
 static void reset_slot(unsigned int s)
 {
     atomic_store(&max_seen[s], 0);
     atomic_store(&reads[s], 0);
-}
-
-static void get(CURL *curl, uint16_t port, const char *path, bool http10, struct tc_reply *r)
-{
-    struct tc_request rq = {0};
-    rq.path = path;
-    rq.http10 = http10;
-    tc_perform(curl, port, &rq, r);
 }
 
 /* Known size, unknown size (1.1 chunked, 1.0 close-delimited), block
@@ -216,10 +171,10 @@ static void test_framing(uint16_t port)
             snprintf(path, sizeof(path), "/%s?n=%zu&b=%zu&slot=1", known ? "known" : "unknown",
                      cases[i].n, cases[i].block);
             reset_slot(1);
-            get(curl, port, path, false, &r);
+            tb_get(curl, port, path, false, &r);
             CHECK_EQ_INT(r.status, 200);
             CHECK_EQ_SIZE(r.body_len, cases[i].n);
-            CHECK_MSG(is_pattern(r.body, r.body_len), "%s: body differs", path);
+            CHECK_MSG(tb_is_pattern(r.body, r.body_len), "%s: body differs", path);
             if (known)
                 CHECK(tc_header(&r, "Content-Length", v, sizeof(v)) &&
                       strtoull(v, NULL, 10) == cases[i].n);
@@ -238,19 +193,19 @@ static void test_framing(uint16_t port)
     }
     /* A block larger than the connection's memory: bounded by the memory. */
     reset_slot(1);
-    get(curl, port, "/unknown?n=300000&b=10000000&slot=1", false, &r);
+    tb_get(curl, port, "/unknown?n=300000&b=10000000&slot=1", false, &r);
     CHECK_EQ_SIZE(r.body_len, 300000);
-    CHECK(is_pattern(r.body, r.body_len));
+    CHECK(tb_is_pattern(r.body, r.body_len));
     CHECK(atomic_load(&max_seen[1]) > 1000 && atomic_load(&max_seen[1]) < 10000000);
     tc_reply_free(&r);
     curl_easy_cleanup(curl);
 
     /* HTTP/1.0: no chunking, the close ends the body. */
     curl = curl_easy_init();
-    get(curl, port, "/unknown?n=70000&b=3000", true, &r);
+    tb_get(curl, port, "/unknown?n=70000&b=3000", true, &r);
     CHECK_EQ_INT(r.status, 200);
     CHECK_EQ_SIZE(r.body_len, 70000);
-    CHECK(is_pattern(r.body, r.body_len));
+    CHECK(tb_is_pattern(r.body, r.body_len));
     CHECK(!tc_header(&r, "Transfer-Encoding", v, sizeof(v)));
     CHECK(!tc_header(&r, "Content-Length", v, sizeof(v)));
     CHECK(tc_header(&r, "Connection", v, sizeof(v)) && strcmp(v, "close") == 0);
@@ -261,7 +216,7 @@ static void test_framing(uint16_t port)
     CHECK(hr_exchange(port, "GET /unknown?n=5000 HTTP/1.0\r\n\r\n", false, &h));
     CHECK(h.close_delimited && h.complete);
     CHECK_EQ_SIZE(h.body_len, 5000);
-    CHECK(is_pattern(h.body, h.body_len));
+    CHECK(tb_is_pattern(h.body, h.body_len));
     hr_free(&h);
     /* HTTP/1.0 with keep-alive asked for: still close-delimited. */
     CHECK(hr_exchange(port, "GET /unknown?n=5000 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
@@ -274,7 +229,7 @@ static void test_framing(uint16_t port)
         const char req[] = "GET /known?n=3000 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
         rs_send(fd, req, sizeof(req) - 1);
         CHECK(hr_read_reply(fd, false, 5000, &h));
-        CHECK(h.complete && h.body_len == 3000 && is_pattern(h.body, h.body_len));
+        CHECK(h.complete && h.body_len == 3000 && tb_is_pattern(h.body, h.body_len));
         CHECK(hr_field(&h, "Connection", v, sizeof(v)) && strcasecmp(v, "keep-alive") == 0);
         hr_free(&h);
     }
@@ -297,12 +252,12 @@ static void test_wait(uint16_t port)
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     double cpu0 = cpu_ms();
-    get(curl, port, "/known?n=50000&wait=300&slot=2", false, &r);
+    tb_get(curl, port, "/known?n=50000&wait=300&slot=2", false, &r);
     double cpu = cpu_ms() - cpu0;
-    double wall = ms_since(&t0);
+    double wall = tb_ms_since(&t0);
     CHECK_EQ_INT(r.status, 200);
     CHECK_EQ_SIZE(r.body_len, 50000);
-    CHECK(is_pattern(r.body, r.body_len));
+    CHECK(tb_is_pattern(r.body, r.body_len));
     CHECK_MSG(wall >= 300 && wall < 2000, "waited %.0f ms", wall);
     /* Spinning would burn the whole 300 ms and call the reader thousands of
      * times; a backoff capped near 100 ms asks about a dozen times. */
@@ -313,10 +268,10 @@ static void test_wait(uint16_t port)
      * on the same connection waits only as long as its reader does. */
     reset_slot(2);
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    get(curl, port, "/unknown?n=20000&wait=30&slot=2", false, &r);
-    wall = ms_since(&t0);
+    tb_get(curl, port, "/unknown?n=20000&wait=30&slot=2", false, &r);
+    wall = tb_ms_since(&t0);
     CHECK_EQ_SIZE(r.body_len, 20000);
-    CHECK(is_pattern(r.body, r.body_len));
+    CHECK(tb_is_pattern(r.body, r.body_len));
     CHECK_MSG(wall >= 30 && wall < 500, "waited %.0f ms", wall);
     CHECK_EQ_INT(r.connects, 0);
     tc_reply_free(&r);
@@ -330,16 +285,16 @@ static void test_truncation(uint16_t port)
     CURL *curl = curl_easy_init();
     struct tc_reply r;
     unsigned int err0 = atomic_load(&term[MHD_REQUEST_TERMINATED_WITH_ERROR]);
-    get(curl, port, "/known?n=50000&short=20000", false, &r);
+    tb_get(curl, port, "/known?n=50000&short=20000", false, &r);
     CHECK(r.code != CURLE_OK);
     CHECK_EQ_SIZE(r.body_len, 20000);
     tc_reply_free(&r);
-    get(curl, port, "/known?n=50000&err=30000", false, &r);
+    tb_get(curl, port, "/known?n=50000&err=30000", false, &r);
     CHECK(r.code != CURLE_OK);
     CHECK_EQ_SIZE(r.body_len, 30000);
-    CHECK(is_pattern(r.body, r.body_len));
+    CHECK(tb_is_pattern(r.body, r.body_len));
     tc_reply_free(&r);
-    get(curl, port, "/unknown?n=50000&err=30000", false, &r);
+    tb_get(curl, port, "/unknown?n=50000&err=30000", false, &r);
     CHECK(r.code != CURLE_OK);
     CHECK_EQ_SIZE(r.body_len, 30000);
     tc_reply_free(&r);
@@ -351,7 +306,7 @@ static void test_truncation(uint16_t port)
     CHECK(h.chunked && !h.complete);
     CHECK_EQ_SIZE(h.body_len, 4000);
     hr_free(&h);
-    CHECK(wait_for(&term[MHD_REQUEST_TERMINATED_WITH_ERROR], err0 + 3, 5000));
+    CHECK(tb_wait_count(&term[MHD_REQUEST_TERMINATED_WITH_ERROR], err0 + 3, 5000));
 }
 
 /* Footers: trailers of a chunked reply (one set at creation, one added by
@@ -409,7 +364,7 @@ static void test_head(uint16_t port)
         rs_send(fd, next, sizeof(next) - 1);
         CHECK(hr_read_reply(fd, false, 5000, &h));
         CHECK_EQ_INT(h.status, 200);
-        CHECK(h.complete && h.body_len == 10 && is_pattern(h.body, 10));
+        CHECK(h.complete && h.body_len == 10 && tb_is_pattern(h.body, 10));
         hr_free(&h);
         close(fd);
         CHECK_EQ_INT(atomic_load(&reads[3]), 0);
@@ -434,14 +389,14 @@ static void test_large(uint16_t port)
     const size_t big = (size_t)6 << 20;
     char path[128];
     snprintf(path, sizeof(path), "/known?n=%zu&b=65536", big);
-    get(curl, port, path, false, &r);
+    tb_get(curl, port, path, false, &r);
     CHECK_EQ_SIZE(r.body_len, big);
-    CHECK(is_pattern(r.body, r.body_len));
+    CHECK(tb_is_pattern(r.body, r.body_len));
     tc_reply_free(&r);
     snprintf(path, sizeof(path), "/unknown?n=%zu&b=30000", big + 7);
-    get(curl, port, path, false, &r);
+    tb_get(curl, port, path, false, &r);
     CHECK_EQ_SIZE(r.body_len, big + 7);
-    CHECK(is_pattern(r.body, r.body_len));
+    CHECK(tb_is_pattern(r.body, r.body_len));
     tc_reply_free(&r);
     curl_easy_cleanup(curl);
 }
@@ -453,8 +408,8 @@ static void *shared_client(void *arg)
     int good = 0;
     for (int i = 0; i < 6; i++) {
         struct tc_reply r;
-        get(curl, port, "/shared", i == 5, &r);
-        if (r.status == 200 && r.body_len == 30000 && is_pattern(r.body, r.body_len))
+        tb_get(curl, port, "/shared", i == 5, &r);
+        if (r.status == 200 && r.body_len == 30000 && tb_is_pattern(r.body, r.body_len))
             good++;
         tc_reply_free(&r);
     }

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bodies.h"
 #include "check.h"
 #include "client.h"
 #include "rawhttp.h"
@@ -31,17 +32,6 @@ static int file_fd = -1;
 static unsigned char *file_data;
 static struct MHD_Response *shared_fd;   /* one file response for many requests */
 static struct MHD_Response *once_pipe;   /* a pipe response queued twice */
-
-static unsigned char pat(uint64_t pos)
-{
-    return (unsigned char)((pos * 2654435761u) >> 13);
-}
-
-static uint64_t arg_u64(struct MHD_Connection *c, const char *name, uint64_t dflt)
-{
-    const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
-    return v ? strtoull(v, NULL, 10) : dflt;
-}
 
 /* Writes n pattern bytes into a pipe after a delay, then closes it. */
 struct pipe_job {
@@ -67,7 +57,7 @@ static void *pipe_writer(void *arg)
     while (pos < j->n) {
         size_t k = j->n - pos < sizeof(buf) ? j->n - pos : sizeof(buf);
         for (size_t i = 0; i < k; i++)
-            buf[i] = (char)pat(pos + i);
+            buf[i] = (char)tb_pat(pos + i);
         size_t off = 0;
         while (off < k) {
             ssize_t w = write(j->fd, buf + off, k - off);
@@ -113,8 +103,8 @@ static struct MHD_Response *pipe_response(size_t n, unsigned int delay_ms, bool 
  * the application), /shared, /pipe?n=N&delay=D&nb=1, /once. */
 static struct MHD_Response *make_response(struct MHD_Connection *c, const char *url)
 {
-    uint64_t off = arg_u64(c, "off", 0);
-    uint64_t size = arg_u64(c, "size", FILE_LEN - off);
+    uint64_t off = tb_arg(c, "off", 0);
+    uint64_t size = tb_arg(c, "size", FILE_LEN - off);
     if (strcmp(url, "/fd") == 0) {
         const char *k = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "kind");
         int fd = dup(file_fd);
@@ -136,8 +126,8 @@ static struct MHD_Response *make_response(struct MHD_Connection *c, const char *
         return r;
     }
     if (strcmp(url, "/pipe") == 0)
-        return pipe_response((size_t)arg_u64(c, "n", 1000), (unsigned int)arg_u64(c, "delay", 0),
-                             arg_u64(c, "nb", 0) != 0);
+        return pipe_response((size_t)tb_arg(c, "n", 1000), (unsigned int)tb_arg(c, "delay", 0),
+                             tb_arg(c, "nb", 0) != 0);
     return NULL;
 }
 
@@ -145,16 +135,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                                const char *method, const char *version, const char *upload_data,
                                size_t *upload_data_size, void **req_cls)
 {
-    static int marker;
     (void)cls;
     (void)method;
     (void)version;
     (void)upload_data;
     (void)upload_data_size;
-    if (*req_cls == NULL) {
-        *req_cls = &marker;
+    if (tb_first_call(req_cls))
         return MHD_YES;
-    }
     if (strcmp(url, "/shared") == 0)
         return MHD_queue_response(c, MHD_HTTP_OK, shared_fd);
     if (strcmp(url, "/once") == 0) {
@@ -174,25 +161,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     return ret;
 }
 
-static void get(CURL *curl, uint16_t port, const char *path, bool http10, struct tc_reply *r)
-{
-    struct tc_request rq = {0};
-    rq.path = path;
-    rq.http10 = http10;
-    tc_perform(curl, port, &rq, r);
-}
-
 static bool is_file_slice(const char *p, size_t len, size_t off)
 {
     return off + len <= FILE_LEN && memcmp(p, file_data + off, len) == 0;
-}
-
-static bool is_pattern(const char *p, size_t len)
-{
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)p[i] != pat(i))
-            return false;
-    return true;
 }
 
 /* Every creator, from several offsets, over one kept-alive connection. */
@@ -212,7 +183,7 @@ static void test_file_kinds(uint16_t port)
             char path[128];
             snprintf(path, sizeof(path), "/fd?kind=%s&off=%zu&size=%zu", kinds[k], off, size);
             struct tc_reply r;
-            get(curl, port, path, false, &r);
+            tb_get(curl, port, path, false, &r);
             CHECK_EQ_INT(r.status, 200);
             CHECK_EQ_SIZE(r.body_len, size);
             CHECK_MSG(is_file_slice(r.body, r.body_len, off), "%s: body differs", path);
@@ -223,14 +194,14 @@ static void test_file_kinds(uint16_t port)
     }
     /* An empty slice. */
     struct tc_reply r;
-    get(curl, port, "/fd?kind=at64&off=100&size=0", false, &r);
+    tb_get(curl, port, "/fd?kind=at64&off=100&size=0", false, &r);
     CHECK_EQ_INT(r.status, 200);
     CHECK_EQ_SIZE(r.body_len, 0);
     tc_reply_free(&r);
     /* HTTP/1.0: Content-Length, then close. */
     curl_easy_cleanup(curl);
     curl = curl_easy_init();
-    get(curl, port, "/fd?kind=at&off=77&size=100000", true, &r);
+    tb_get(curl, port, "/fd?kind=at&off=77&size=100000", true, &r);
     CHECK_EQ_SIZE(r.body_len, 100000);
     CHECK(is_file_slice(r.body, r.body_len, 77));
     CHECK(tc_header(&r, "Connection", v, sizeof(v)) && strcmp(v, "close") == 0);
@@ -320,24 +291,24 @@ static void test_pipes(uint16_t port)
     CURL *curl = curl_easy_init();
     struct tc_reply r;
     char v[64];
-    get(curl, port, "/pipe?n=1500000", false, &r);
+    tb_get(curl, port, "/pipe?n=1500000", false, &r);
     CHECK_EQ_INT(r.status, 200);
     CHECK_EQ_SIZE(r.body_len, 1500000);
-    CHECK(is_pattern(r.body, r.body_len));
+    CHECK(tb_is_pattern(r.body, r.body_len));
     CHECK(tc_header(&r, "Transfer-Encoding", v, sizeof(v)) && strcmp(v, "chunked") == 0);
     tc_reply_free(&r);
     /* Empty, then data after a while, through a non-blocking pipe. */
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    get(curl, port, "/pipe?n=200000&delay=50&nb=1", false, &r);
+    tb_get(curl, port, "/pipe?n=200000&delay=50&nb=1", false, &r);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     CHECK_EQ_SIZE(r.body_len, 200000);
-    CHECK(is_pattern(r.body, r.body_len));
+    CHECK(tb_is_pattern(r.body, r.body_len));
     CHECK_EQ_INT(r.connects, 0);
     double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
     CHECK_MSG(ms >= 50 && ms < 2000, "took %.0f ms", ms);
     tc_reply_free(&r);
-    get(curl, port, "/pipe?n=0", false, &r);
+    tb_get(curl, port, "/pipe?n=0", false, &r);
     CHECK(r.status == 200 && r.body_len == 0);
     tc_reply_free(&r);
     curl_easy_cleanup(curl);
@@ -346,12 +317,12 @@ static void test_pipes(uint16_t port)
     CHECK(hr_exchange(port, "GET /pipe?n=100000 HTTP/1.0\r\n\r\n", false, &h));
     CHECK(h.close_delimited && h.complete);
     CHECK_EQ_SIZE(h.body_len, 100000);
-    CHECK(is_pattern(h.body, h.body_len));
+    CHECK(tb_is_pattern(h.body, h.body_len));
     hr_free(&h);
     /* A pipe serves one request; the second gets the handler's 409. */
     once_pipe = pipe_response(777, 0, false);
     tc_get(port, "/once", &r);
-    CHECK(r.status == 200 && r.body_len == 777 && is_pattern(r.body, 777));
+    CHECK(r.status == 200 && r.body_len == 777 && tb_is_pattern(r.body, 777));
     tc_reply_free(&r);
     tc_get(port, "/once", &r);
     CHECK_EQ_INT(r.status, 409);
@@ -366,7 +337,7 @@ static void *shared_client(void *arg)
     intptr_t good = 0;
     for (int i = 0; i < 5; i++) {
         struct tc_reply r;
-        get(curl, port, "/shared", false, &r);
+        tb_get(curl, port, "/shared", false, &r);
         good += r.status == 200 && r.body_len == 200000 && is_file_slice(r.body, 200000, 1000);
         tc_reply_free(&r);
     }
@@ -426,7 +397,7 @@ int main(void)
     unlink(path);
     file_data = malloc(FILE_LEN);
     for (size_t i = 0; i < FILE_LEN; i++)
-        file_data[i] = (unsigned char)(pat(i) ^ (i >> 16));
+        file_data[i] = (unsigned char)(tb_pat(i) ^ (i >> 16));
     CHECK(write(file_fd, file_data, FILE_LEN) == (ssize_t)FILE_LEN);
     /* Every creator closes its fd when the response is destroyed unused. */
     int fds[4];

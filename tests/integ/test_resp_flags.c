@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "bodies.h"
 #include "check.h"
 #include "client.h"
 #include "rawhttp.h"
@@ -34,17 +35,14 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                                const char *method, const char *version, const char *upload_data,
                                size_t *upload_data_size, void **req_cls)
 {
-    static int marker;
     (void)cls;
     (void)url;
     (void)method;
     (void)version;
     (void)upload_data;
     (void)upload_data_size;
-    if (*req_cls == NULL) {
-        *req_cls = &marker;
+    if (tb_first_call(req_cls))
         return MHD_YES;
-    }
     const char *v;
     unsigned int flags = 0;
     if ((v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "f")) != NULL)

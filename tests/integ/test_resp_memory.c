@@ -15,6 +15,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "bodies.h"
 #include "check.h"
 #include "client.h"
 #include "rawhttp.h"
@@ -71,15 +72,9 @@ static void count_buf_free(void *cls)
     atomic_fetch_add(&buf_frees, 1);
 }
 
-static uint64_t arg_u64(struct MHD_Connection *c, const char *name, uint64_t dflt)
-{
-    const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
-    return v ? strtoull(v, NULL, 10) : dflt;
-}
-
 static struct MHD_Response *iovec_response(struct MHD_Connection *c)
 {
-    size_t n = (size_t)arg_u64(c, "n", 10);
+    size_t n = (size_t)tb_arg(c, "n", 10);
     struct MHD_IoVec *iov = calloc(n ? n : 1, sizeof(*iov));
     for (size_t i = 0; i < n; i++) {
         iov[i].iov_base = base + elem_off(i);
@@ -88,12 +83,12 @@ static struct MHD_Response *iovec_response(struct MHD_Connection *c)
     struct MHD_Response *r =
         MHD_create_response_from_iovec(iov, (unsigned int)n, count_iov_free, NULL);
     free(iov); /* the array is copied, the data is not */
-    if (arg_u64(c, "chunked", 0))
+    if (tb_arg(c, "chunked", 0))
         MHD_add_response_header(r, "Transfer-Encoding", "chunked");
-    if (arg_u64(c, "sndbuf", 0)) {
+    if (tb_arg(c, "sndbuf", 0)) {
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-        int small = (int)arg_u64(c, "sndbuf", 0);
+        int small = (int)tb_arg(c, "sndbuf", 0);
         setsockopt(ci->connect_fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
     }
     return r;
@@ -103,7 +98,7 @@ static struct MHD_Response *iovec_response(struct MHD_Connection *c)
  * bytes of the base buffer. */
 static struct MHD_Response *buffer_response(struct MHD_Connection *c)
 {
-    size_t n = (size_t)arg_u64(c, "n", 100);
+    size_t n = (size_t)tb_arg(c, "n", 100);
     const char *m = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "mode");
     if (m == NULL || strcmp(m, "static") == 0)
         return MHD_create_response_from_buffer_static(n, base);
@@ -124,16 +119,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                                const char *method, const char *version, const char *upload_data,
                                size_t *upload_data_size, void **req_cls)
 {
-    static int marker;
     (void)cls;
     (void)method;
     (void)version;
     (void)upload_data;
     (void)upload_data_size;
-    if (*req_cls == NULL) {
-        *req_cls = &marker;
+    if (tb_first_call(req_cls))
         return MHD_YES;
-    }
     struct MHD_Response *r;
     if (strcmp(url, "/iov") == 0)
         r = iovec_response(c);
@@ -144,14 +136,6 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
     MHD_destroy_response(r);
     return ret;
-}
-
-static void get(CURL *curl, uint16_t port, const char *path, bool http10, struct tc_reply *r)
-{
-    struct tc_request rq = {0};
-    rq.path = path;
-    rq.http10 = http10;
-    tc_perform(curl, port, &rq, r);
 }
 
 /* More elements than one writev takes, with and without chunks, HTTP/1.0
@@ -166,7 +150,7 @@ static void test_iovec(uint16_t port)
             char path[128];
             snprintf(path, sizeof(path), "/iov?n=%zu&chunked=%d", counts[i], chunked);
             struct tc_reply r;
-            get(curl, port, path, false, &r);
+            tb_get(curl, port, path, false, &r);
             CHECK_EQ_INT(r.status, 200);
             CHECK_MSG(is_body(r.body, r.body_len, counts[i]), "%s: %zu bytes, want %zu", path,
                       r.body_len, body_len(counts[i]));
@@ -257,7 +241,7 @@ static void test_buffers(uint16_t port)
             char path[128];
             snprintf(path, sizeof(path), "/buf?mode=%s&n=%zu", modes[i], sizes[k]);
             struct tc_reply r;
-            get(curl, port, path, k == 3, &r);
+            tb_get(curl, port, path, k == 3, &r);
             CHECK_EQ_INT(r.status, 200);
             CHECK_EQ_MEM(r.body, r.body_len, base, sizes[k]);
             tc_reply_free(&r);

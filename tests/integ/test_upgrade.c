@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bodies.h"
 #include "check.h"
 #include "client.h"
 #include "rawhttp.h"
@@ -41,10 +42,10 @@ struct session {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_t threads[MAX_SESSIONS];
 static int n_threads;
-static atomic_int cork_ok, cork_bad;   /* CORK actions and what the socket says */
-static atomic_int closes_ok, closes_bad;
-static atomic_int completed_ok, completed_other, conns_closed;
-static atomic_int double_close_ok;
+static atomic_uint cork_ok, cork_bad;   /* CORK actions and what the socket says */
+static atomic_uint closes_ok, closes_bad;
+static atomic_uint completed_ok, completed_other, conns_closed;
+static atomic_uint double_close_ok;
 static struct MHD_Response *up_resp; /* shared by every /up request */
 
 static int tcp_cork(int fd)
@@ -197,15 +198,6 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
         atomic_fetch_add(&conns_closed, 1);
 }
 
-static bool wait_for(atomic_int *a, int want, int ms)
-{
-    for (int i = 0; i < ms && atomic_load(a) < want; i++) {
-        struct timespec ts = {0, 1000000};
-        nanosleep(&ts, NULL);
-    }
-    return atomic_load(a) >= want;
-}
-
 /* Connects, asks for an upgrade with `extra` right behind the request in the
  * same packet, and checks the 101 head. Returns the socket, -1 on failure. */
 static int upgrade(uint16_t port, const char *path, const char *extra)
@@ -322,7 +314,7 @@ static void test_echo(uint16_t port, const char *path)
 /* The server ends at once; the client sees the 101 and then the end. */
 static void test_close_now(uint16_t port)
 {
-    int before = atomic_load(&double_close_ok);
+    unsigned int before = atomic_load(&double_close_ok);
     int fd = upgrade(port, "/close", "");
     if (fd < 0)
         return;
@@ -364,13 +356,6 @@ static bool start(struct test_server *ts, enum ts_mode mode, unsigned int flags)
     return false;
 }
 
-static double ms_since(const struct timespec *t0)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
 /* Stops the daemon while upgraded connections are open (their handlers
  * waiting in recv(), or, with `path` "/block", the handler itself). */
 static void test_stop_with_open(enum ts_mode mode, const char *path)
@@ -387,7 +372,7 @@ static void test_stop_with_open(enum ts_mode mode, const char *path)
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     ts_stop(&ts);
-    double ms = ms_since(&t0);
+    double ms = tb_ms_since(&t0);
     CHECK_MSG(ms < 2000, "%s: stopping took %.0f ms", ts_mode_names[mode], ms);
     join_sessions();
     /* Every handler woke up and closed its handle, before or after the
@@ -423,9 +408,9 @@ static void run_mode(enum ts_mode mode)
         test_echo(ts.port, "/block");
     test_close_now(ts.port);
     test_refusals(ts.port);
-    int sessions = tpc ? 4 : 3;
-    CHECK(wait_for(&closes_ok, tpc ? 3 : 2, 3000));
-    CHECK(wait_for(&conns_closed, sessions + 2, 3000));
+    unsigned int sessions = tpc ? 4 : 3;
+    CHECK(tb_wait_count(&closes_ok, tpc ? 3 : 2, 3000));
+    CHECK(tb_wait_count(&conns_closed, sessions + 2, 3000));
     ts_stop(&ts);
     join_sessions();
     CHECK_EQ_INT(atomic_load(&closes_ok), sessions - 1);

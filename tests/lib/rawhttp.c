@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -176,36 +177,62 @@ void hr_free(struct hr_reply *r)
     memset(r, 0, sizeof(*r));
 }
 
-size_t hr_recv_all(int fd, char **buf, size_t max, int timeout_ms, bool *closed)
+/* A growing receive buffer, kept 0-terminated. */
+struct inbuf {
+    char *b;
+    size_t len;
+    size_t cap;
+    bool closed; /* the peer closed (or reset) */
+};
+
+static void inbuf_init(struct inbuf *in)
 {
-    size_t cap = 65536, len = 0;
-    char *b = malloc(cap + 1);
-    if (b == NULL)
+    in->cap = 65536;
+    in->len = 0;
+    in->closed = false;
+    in->b = malloc(in->cap + 1);
+    if (in->b == NULL)
         abort();
-    *closed = false;
-    while (len < max) {
+    in->b[0] = '\0';
+}
+
+/* Waits up to timeout_ms for input and appends at most `max` bytes of it.
+ * False on a timeout or when the peer closed. */
+static bool inbuf_read(struct inbuf *in, int fd, size_t max, int timeout_ms)
+{
+    for (;;) {
         struct pollfd pf = {fd, POLLIN, 0};
         if (poll(&pf, 1, timeout_ms) <= 0)
-            break;
-        if (len == cap) {
-            cap *= 2;
-            b = realloc(b, cap + 1);
-            if (b == NULL)
+            return false;
+        if (in->len == in->cap) {
+            in->cap *= 2;
+            in->b = realloc(in->b, in->cap + 1);
+            if (in->b == NULL)
                 abort();
         }
-        size_t room = cap - len < max - len ? cap - len : max - len;
-        ssize_t n = recv(fd, b + len, room, 0);
+        size_t room = in->cap - in->len < max ? in->cap - in->len : max;
+        ssize_t n = recv(fd, in->b + in->len, room, 0);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
-            *closed = true;
-            break;
+            in->closed = true;
+            return false;
         }
-        len += (size_t)n;
+        in->len += (size_t)n;
+        in->b[in->len] = '\0';
+        return true;
     }
-    b[len] = '\0';
-    *buf = b;
-    return len;
+}
+
+size_t hr_recv_all(int fd, char **buf, size_t max, int timeout_ms, bool *closed)
+{
+    struct inbuf in;
+    inbuf_init(&in);
+    while (in.len < max && inbuf_read(&in, fd, max - in.len, timeout_ms))
+        ;
+    *closed = in.closed;
+    *buf = in.b;
+    return in.len;
 }
 
 /* Whether buf holds a whole response (cheap checks first, so a large body
@@ -234,34 +261,12 @@ static bool looks_complete(const char *buf, size_t len, bool no_body)
 
 bool hr_read_reply(int fd, bool no_body, int timeout_ms, struct hr_reply *out)
 {
-    size_t cap = 65536, len = 0;
-    char *b = malloc(cap + 1);
-    if (b == NULL)
-        abort();
-    bool closed = false;
-    b[0] = '\0';
-    while (!looks_complete(b, len, no_body)) {
-        struct pollfd pf = {fd, POLLIN, 0};
-        if (poll(&pf, 1, timeout_ms) <= 0)
-            break;
-        if (len == cap) {
-            cap *= 2;
-            b = realloc(b, cap + 1);
-            if (b == NULL)
-                abort();
-        }
-        ssize_t n = recv(fd, b + len, cap - len, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            closed = true;
-            break;
-        }
-        len += (size_t)n;
-        b[len] = '\0';
-    }
-    bool ok = hr_parse(b, len, closed, no_body, out);
-    free(b);
+    struct inbuf in;
+    inbuf_init(&in);
+    while (!looks_complete(in.b, in.len, no_body) && inbuf_read(&in, fd, SIZE_MAX, timeout_ms))
+        ;
+    bool ok = hr_parse(in.b, in.len, in.closed, no_body, out);
+    free(in.b);
     return ok;
 }
 
