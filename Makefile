@@ -4,6 +4,7 @@
 #   make install PREFIX=dir  header, libraries and libmicrohttpd.pc under dir
 #   make check               every test (installs missing Debian packages first)
 #   make check SAN=address,undefined   the same under sanitizers (SAN=thread too)
+#   make valgrind            every test under valgrind's memcheck (no error, no leak)
 #   make demo                builds and starts examples/demo on http://127.0.0.1:8080
 #
 # The build honours CC, CFLAGS, CPPFLAGS and LDFLAGS.
@@ -56,7 +57,8 @@ EXAMPLE_BINS := $(EXAMPLE_SRCS:%.c=$(BUILD)/%)
 
 CURL_LIBS := -lcurl
 
-.PHONY: all lib tests examples check deps-check install demo clean format format-check lint
+.PHONY: all lib tests examples check deps-check install demo clean format format-check lint \
+	valgrind
 
 all: lib
 
@@ -128,6 +130,19 @@ deps-check:
 check: deps-check
 	@$(MAKE) --no-print-directory tests
 	@BUILD=$(BUILD) SAN=$(SAN) tests/run.sh
+
+# The suite under memcheck: any error, or a definite or possible leak, makes
+# the program fail. Programs run about ten times slower there; TEST_SLOW
+# stretches the tests' time limits to match and shrinks the heaviest tests
+# (tests/lib/slow.h).
+VALGRIND := valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite,possible \
+	--errors-for-leak-kinds=definite,possible --error-exitcode=99 --fair-sched=yes --quiet
+VALGRIND_SLOW ?= 10
+
+valgrind: deps-check
+	@scripts/deps.sh valgrind
+	@$(MAKE) --no-print-directory tests SAN=
+	@BUILD=build TEST_WRAPPER="$(VALGRIND)" TEST_SLOW=$(VALGRIND_SLOW) tests/run.sh
 
 install: lib
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig

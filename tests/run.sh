@@ -3,10 +3,16 @@
 # "RESULT <passed> <failed>" lines they print. A program that crashes, times
 # out or prints no RESULT line counts as one failure.
 # Environment: BUILD (build directory), TEST_FILTER (substring of test paths),
-# TEST_TIMEOUT (seconds per program, default 120), TEST_JOBS (default 2).
+# TEST_TIMEOUT (seconds per program, default 120), TEST_JOBS (default 2),
+# TEST_WRAPPER (a command that runs each test program, e.g. valgrind; the
+# scripts get it too, for the programs they build) and TEST_SLOW (how many
+# times slower programs run under it: tests/lib/slow.h scales time limits
+# by it and heavy tests shrink; the per-program limit grows with it too).
 BUILD=${BUILD:-build}
 TEST_TIMEOUT=${TEST_TIMEOUT:-120}
 TEST_JOBS=${TEST_JOBS:-2}
+TEST_WRAPPER=${TEST_WRAPPER:-}
+TEST_SLOW=${TEST_SLOW:-1}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
@@ -24,7 +30,12 @@ run_one() {
     name=$(echo "$prog" | sed "s|^$BUILD/||; s|/|_|g")
     log="$out/$name.log"
     start=$(date +%s.%N)
-    BUILD=$BUILD timeout -k 5 "$TEST_TIMEOUT" "$prog" >"$log" 2>&1
+    case "$prog" in
+    *.sh) wrapper= ;;
+    *) wrapper=$TEST_WRAPPER ;;
+    esac
+    # shellcheck disable=SC2086
+    BUILD=$BUILD timeout -k 5 "$((TEST_TIMEOUT * TEST_SLOW))" $wrapper "$prog" >"$log" 2>&1
     rc=$?
     secs=$(echo "$(date +%s.%N) - $start" | bc)
     res=$(grep '^RESULT ' "$log" | tail -n 1)
@@ -42,7 +53,7 @@ run_one() {
     echo "$p $f" >"$log.sum"
 }
 export -f run_one
-export BUILD TEST_TIMEOUT out
+export BUILD TEST_TIMEOUT TEST_WRAPPER TEST_SLOW out
 
 if [ -z "$(echo "$progs" | tr -d '[:space:]')" ]; then
     echo "no tests found"

@@ -1,4 +1,5 @@
 #include "client.h"
+#include "slow.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -70,7 +71,7 @@ void tc_perform(CURL *curl, uint16_t port, const struct tc_request *rq, struct t
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, sink_write);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &head);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, rq->timeout_ms ? rq->timeout_ms : 10000L);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, test_ms(rq->timeout_ms ? rq->timeout_ms : 10000L));
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hl);
     curl_easy_setopt(curl, CURLOPT_HTTP_VERSION,
@@ -188,7 +189,7 @@ size_t rs_recv(int fd, char *buf, size_t cap, int timeout_ms, bool *closed)
         *closed = false;
     while (len + 1 < cap) {
         struct pollfd p = {fd, POLLIN, 0};
-        int r = poll(&p, 1, timeout_ms);
+        int r = poll(&p, 1, (int)test_ms(timeout_ms));
         if (r <= 0)
             break;
         ssize_t n = recv(fd, buf + len, cap - 1 - len, 0);
@@ -227,7 +228,7 @@ size_t rs_recv_response(int fd, char *buf, size_t cap, int timeout_ms)
         if (complete_len(buf, len))
             return len;
         struct pollfd p = {fd, POLLIN, 0};
-        if (poll(&p, 1, timeout_ms) <= 0)
+        if (poll(&p, 1, (int)test_ms(timeout_ms)) <= 0)
             return 0;
         ssize_t n = recv(fd, buf + len, cap - 1 - len, 0);
         if (n <= 0)
@@ -244,7 +245,7 @@ size_t rs_recv_until(int fd, char *buf, size_t cap, const char *marker, int time
     buf[0] = '\0';
     while (len + 1 < cap && strstr(buf, marker) == NULL) {
         struct pollfd p = {fd, POLLIN, 0};
-        if (poll(&p, 1, timeout_ms) <= 0)
+        if (poll(&p, 1, (int)test_ms(timeout_ms)) <= 0)
             break;
         /* One byte at a time: nothing after the marker is consumed. */
         ssize_t n = recv(fd, buf + len, 1, 0);

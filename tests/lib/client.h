@@ -1,5 +1,6 @@
 /* Clients for tests: libcurl for ordinary traffic, raw sockets for bytes no
- * well-behaved client would send. Every call is bounded in time. */
+ * well-behaved client would send. Every call is bounded in time; the
+ * timeouts given here are stretched by TEST_SLOW (see slow.h). */
 #ifndef MHD_TEST_CLIENT_H
 #define MHD_TEST_CLIENT_H
 

@@ -28,8 +28,12 @@ case "${SAN:-}" in
 *address*) preload=$(cc -print-file-name=libasan.so) ;;
 *thread*) preload=$(cc -print-file-name=libtsan.so) ;;
 esac
+# shellcheck disable=SC2086
 res=$(ABI_EXPECT_DIR="$lib" LD_LIBRARY_PATH="$lib" LD_PRELOAD="$preload" ASAN_OPTIONS=detect_leaks=0 \
-    "$out/abi_app" 2>&1)
+    ${TEST_WRAPPER:-} "$out/abi_app" 2>&1)
+rc=$?
+# 99 is the error exit code `make valgrind` gives memcheck.
+[ -n "${TEST_WRAPPER:-}" ] && [ "$rc" -eq 99 ] && bad "memcheck found errors in the ABI program"
 echo "$res" | sed 's/^/    /'
 r=$(echo "$res" | grep '^RESULT ' | tail -n 1)
 pass=$((pass + $(echo "$r" | awk '{print $2+0}')))
