@@ -244,7 +244,8 @@ bool mhd_conn_add_value(struct MHD_Connection *c, enum MHD_ValueKind kind, const
                         size_t key_len, const char *value, size_t value_len);
 
 /* Builds the response head for the queued response into the pool
- * (conn_head.c). False when it does not fit. */
+ * (conn_head.c). False when it does not fit; tx.head_len is then the
+ * number of bytes it needs. */
 bool mhd_conn_build_head(struct MHD_Connection *c);
 
 #endif

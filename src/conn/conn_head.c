@@ -8,15 +8,18 @@
 
 #include "response/response.h"
 
-/* A growing piece of pool memory with a hard end. */
+/* A growing piece of pool memory with a hard end. Past the end it only
+ * counts what would have been written. */
 struct writer {
     char *p;
     char *end;
     bool overflow;
+    size_t need;
 };
 
 static void put(struct writer *w, const char *s, size_t n)
 {
+    w->need += n;
     if (w->overflow || (size_t)(w->end - w->p) < n) {
         w->overflow = true;
         return;
@@ -129,7 +132,7 @@ static void put_footers(struct writer *w, struct MHD_Response *r)
 
 size_t mhd_conn_put_chunk_end(struct MHD_Connection *c, char *dst, size_t cap, bool after_data)
 {
-    struct writer w = {dst, dst + cap, false};
+    struct writer w = {dst, dst + cap, false, 0};
     if (after_data)
         PUT_LIT(&w, "\r\n");
     PUT_LIT(&w, "0\r\n");
@@ -147,7 +150,7 @@ bool mhd_conn_build_head(struct MHD_Connection *c)
     if (cache == NULL)
         return false;
     char *start = c->rbuf + c->rlen;
-    struct writer w = {start, start + mhd_conn_pool_free_space(c), false};
+    struct writer w = {start, start + mhd_conn_pool_free_space(c), false, 0};
     put_status_line(&w, c);
     if (!(c->daemon->flags & MHD_USE_SUPPRESS_DATE_NO_CLOCK) && !r->app_date) {
         PUT_LIT(&w, "Date: ");
@@ -158,8 +161,10 @@ bool mhd_conn_build_head(struct MHD_Connection *c)
     put(&w, cache->bytes, cache->len);
     put_length(&w, c);
     PUT_LIT(&w, "\r\n");
-    if (w.overflow)
+    if (w.overflow) {
+        tx->head_len = w.need;
         return false;
+    }
     tx->head = start;
     tx->head_len = (size_t)(w.p - start);
     tx->head_sent = 0;

@@ -22,6 +22,27 @@ static bool is_bodyless_status(unsigned int code)
     return code < 200 || code == 204 || code == 304;
 }
 
+/* The queued reply does not fit in the pool (its head, or the head and a
+ * block of a pulled body). Rather than closing without a word, the client
+ * gets an error reply, built after the request's bytes are dropped: 431 when
+ * it is those bytes that leave no room (the reply alone would fit), 500 when
+ * the reply is too large for the memory limit itself. An error reply that
+ * does not fit either ends the connection. */
+static void reply_does_not_fit(struct MHD_Connection *c)
+{
+    /* Room for a block of a pulled body besides the head. */
+    const size_t body_room = 256;
+    if (c->rq.error_reply) {
+        mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
+        return;
+    }
+    bool alone_fits = c->tx.head_len + body_room <= c->mem_size - c->out_end;
+    mhd_dlog(c->daemon, "The reply does not fit in the connection's memory (%s)",
+             alone_fits ? "the request takes it" : "the reply is too large");
+    mhd_conn_reply_error(c, alone_fits ? MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE
+                                       : MHD_HTTP_INTERNAL_SERVER_ERROR);
+}
+
 /* Decides framing and persistence for the queued response, builds the head
  * and switches to CONN_SEND. */
 void mhd_conn_begin_reply(struct MHD_Connection *c)
@@ -52,10 +73,8 @@ void mhd_conn_begin_reply(struct MHD_Connection *c)
     tx->body_pos = 0;
     tx->body_done = tx->head_only;
     mhd_conn_set_state(c, CONN_SEND);
-    if (!mhd_conn_build_head(c) || !mhd_body_start(c)) {
-        /* The head does not fit in the pool: no partial reply. */
-        mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
-    }
+    if (!mhd_conn_build_head(c) || !mhd_body_start(c))
+        reply_does_not_fit(c);
 }
 
 /* Collects what is due next: staged replies, the rest of the head, the

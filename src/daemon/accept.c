@@ -49,8 +49,13 @@ enum MHD_Result mhd_daemon_admit(struct MHD_Daemon *d, struct mhd_worker *w, int
 {
     bool counted = false;
     int err;
-    /* The slot is reserved first; every refusal below gives it back. */
-    if (atomic_fetch_add_explicit(&d->admitted, 1, memory_order_relaxed) >= d->cfg.conn_limit) {
+    /* The slot is reserved first; every refusal below gives it back. An
+     * accepted connection is counted from here, so the accepting worker
+     * leaves `accepting` (see mhd_daemon_accept). */
+    unsigned int before = atomic_fetch_add(&d->admitted, 1);
+    if (!from_app)
+        atomic_fetch_sub(&d->accepting, 1);
+    if (before >= d->cfg.conn_limit) {
         mhd_dlog(d, "Connection refused: connection limit reached");
         err = ENFILE;
         goto refuse;
@@ -112,39 +117,58 @@ refuse:
     return MHD_NO;
 }
 
+/* Accepts one pending connection unless the daemon is quiesced or the
+ * worker at its limit; -1 otherwise, with errno 0 when it should not
+ * accept now. */
+static int take_pending(struct mhd_worker *w, struct sockaddr_storage *ss, socklen_t *len)
+{
+    struct MHD_Daemon *d = w->daemon;
+    if (atomic_load(&d->quiesced)) {
+        mhd_worker_listen_drop(w);
+        errno = 0;
+        return -1;
+    }
+    if (mhd_worker_at_limit(w)) {
+        mhd_worker_listen_pause(w, true);
+        errno = 0;
+        return -1;
+    }
+#ifdef HAVE_ACCEPT4
+    return accept4(d->listen_fd, (struct sockaddr *)ss, len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+#else
+    return accept(d->listen_fd, (struct sockaddr *)ss, len);
+#endif
+}
+
 void mhd_daemon_accept(struct mhd_worker *w)
 {
     struct MHD_Daemon *d = w->daemon;
     for (int i = 0; i < ACCEPT_BATCH; i++) {
-        if (atomic_load_explicit(&d->quiesced, memory_order_acquire)) {
-            mhd_worker_listen_drop(w);
-            return;
-        }
-        if (mhd_worker_at_limit(w)) {
-            mhd_worker_listen_pause(w, true);
-            return;
-        }
         struct sockaddr_storage ss;
         socklen_t len = sizeof(ss);
-#ifdef HAVE_ACCEPT4
-        int fd = accept4(d->listen_fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-#else
-        int fd = accept(d->listen_fd, (struct sockaddr *)&ss, &len);
-#endif
-        if (fd < 0) {
-            if (errno == EINTR || errno == ECONNABORTED)
-                continue;
-            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-                /* Out of descriptors or memory: stop polling the listen
-                 * socket until a connection closes or a short while
-                 * passes, instead of spinning on it. */
-                mhd_dlog(d, "Cannot accept a connection: %s", strerror(errno));
-                mhd_worker_listen_pause(w, true);
-                mhd_worker_listen_retry_later(w);
-            }
-            return;
+        /* From before its quiesce check until what it accepts is counted
+         * in `admitted`, the worker counts in `accepting`, which
+         * MHD_quiesce_daemon waits to see drop to 0: after that, every
+         * connection accepted before the quiesce is counted. */
+        atomic_fetch_add(&d->accepting, 1);
+        int fd = take_pending(w, &ss, &len);
+        if (fd >= 0) {
+            mhd_daemon_admit(d, w, fd, (struct sockaddr *)&ss, len, false);
+            continue;
         }
-        mhd_daemon_admit(d, w, fd, (struct sockaddr *)&ss, len, false);
+        int err = errno;
+        atomic_fetch_sub(&d->accepting, 1);
+        if (err == EINTR || err == ECONNABORTED)
+            continue;
+        if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+            /* Out of descriptors or memory: stop polling the listen
+             * socket until a connection closes or a short while passes,
+             * instead of spinning on it. */
+            mhd_dlog(d, "Cannot accept a connection: %s", strerror(err));
+            mhd_worker_listen_pause(w, true);
+            mhd_worker_listen_retry_later(w);
+        }
+        return;
     }
 }
 

@@ -97,6 +97,9 @@ struct MHD_Daemon {
      * workers accept at the same time and learn of each other's new
      * connections late, so the limit is kept by reserving here. */
     atomic_uint admitted;
+    /* Workers between their quiesce check and the moment what they accept
+     * is counted in `admitted`; MHD_quiesce_daemon waits until none is. */
+    atomic_uint accepting;
 
     /* Thread per connection: every connection thread's worker is on
      * tpc_all; those waiting for a connection are also on tpc_idle. */
@@ -159,7 +162,8 @@ void mhd_iplimit_give(struct MHD_Daemon *d, const struct sockaddr *addr, socklen
  * safe on a partly started daemon. */
 void mhd_daemon_free(struct MHD_Daemon *d);
 
-/* The number of open connections over all workers. */
+/* The number of connections over all workers, from admission until freed
+ * (MHD_DAEMON_INFO_CURRENT_CONNECTIONS). */
 unsigned int mhd_daemon_count_connections(struct MHD_Daemon *d);
 
 #endif

@@ -8,12 +8,7 @@
 
 unsigned int mhd_daemon_count_connections(struct MHD_Daemon *d)
 {
-    unsigned int n = 0;
-    for (unsigned int i = 0; i < d->n_workers; i++)
-        n += atomic_load_explicit(&d->workers[i].n_conns_public, memory_order_relaxed);
-    if (mhd_daemon_is_tpc(d))
-        n += atomic_load_explicit(&d->tpc_active, memory_order_relaxed);
-    return n;
+    return atomic_load(&d->admitted);
 }
 
 _MHD_EXTERN const union MHD_DaemonInfo *MHD_get_daemon_info(struct MHD_Daemon *daemon,

@@ -12,7 +12,7 @@
 #include "loop/worker.h"
 #include "util/alloc.h"
 
-/* Flag combinations the API forbids, judged before any option is read. */
+/* Flag combinations the API forbids. */
 static const char *invalid_flags(unsigned int f)
 {
     if (f & MHD_USE_TLS)
@@ -138,12 +138,6 @@ _MHD_EXTERN struct MHD_Daemon *MHD_start_daemon_va(unsigned int flags, uint16_t 
     if (dh == NULL)
         return NULL;
     struct mhd_logger early = {NULL, NULL, (flags & MHD_USE_ERROR_LOG) != 0};
-    const char *why = invalid_flags(flags);
-    if (why != NULL) {
-        mhd_log(&early, "Cannot start the daemon: %s", why);
-        errno = EINVAL;
-        return NULL;
-    }
     struct MHD_Daemon *d = mhd_calloc(1, sizeof(*d));
     if (d == NULL)
         return NULL;
@@ -160,10 +154,15 @@ _MHD_EXTERN struct MHD_Daemon *MHD_start_daemon_va(unsigned int flags, uint16_t 
     atomic_init(&d->next_worker, 0);
     if (!mhd_options_parse(d, ap))
         goto fail;
-    d->flags = flags_after_options(d, d->flags);
+    /* Flags are judged once the options are read, so that the reason for a
+     * refusal reaches the application's logger too. */
+    const char *why = invalid_flags(flags);
+    if (why == NULL) {
+        d->flags = flags_after_options(d, d->flags);
+        why = invalid_config(d);
+    }
     if (!d->cfg.discipline_set && (d->flags & MHD_USE_PEDANTIC_CHECKS))
         d->cfg.discipline = 1;
-    why = invalid_config(d);
     if (why != NULL) {
         mhd_dlog(d, "Cannot start the daemon: %s", why);
         errno = EINVAL;

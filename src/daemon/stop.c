@@ -1,6 +1,7 @@
 /* Stopping and quiescing a daemon. */
 #include "daemon/daemon.h"
 
+#include <sched.h>
 #include <unistd.h>
 
 #include "auth/auth.h"
@@ -57,13 +58,21 @@ _MHD_EXTERN MHD_socket MHD_quiesce_daemon(struct MHD_Daemon *daemon)
     if (atomic_exchange(&d->quiesced, true))
         return MHD_INVALID_SOCKET;
     /* From now on no worker accepts; each drops the socket from its poller
-     * when it next wakes, which happens at once. */
+     * when it next wakes, which happens at once. An external loop without a
+     * wake-up channel is dropped from here: the application then calls
+     * this from its loop's thread. */
     for (unsigned int i = 0; i < d->n_workers; i++) {
         struct mhd_worker *w = &d->workers[i];
-        if (w->kind == WORKER_EXTERNAL)
+        if (w->wake_fd < 0)
             mhd_worker_listen_drop(w);
         else
             mhd_worker_wake(w);
     }
+    /* A worker that passed its quiesce check may be accepting one more;
+     * once it is counted, an application waiting for
+     * MHD_DAEMON_INFO_CURRENT_CONNECTIONS to reach 0 cannot miss it. The
+     * window holds no callback, so this never waits for the caller. */
+    while (atomic_load(&d->accepting) != 0)
+        sched_yield();
     return d->listen_fd;
 }

@@ -80,12 +80,15 @@ static inline void mhd_poller_remove(struct mhd_poller *p, struct mhd_poll_item 
 static inline bool mhd_poller_set_interest(struct mhd_poller *p, struct mhd_poll_item *it,
                                            unsigned int interest)
 {
-    unsigned int edge = it->interest & (MHD_POLL_EDGE | MHD_POLL_EXCL);
-    if (edge && p->ops == &mhd_poller_epoll) {
-        /* Edge registrations keep input on; only output comes and goes. */
+    unsigned int keep = it->interest & (MHD_POLL_EDGE | MHD_POLL_EXCL);
+    if ((keep & MHD_POLL_EDGE) && p->ops == &mhd_poller_epoll) {
+        /* Edge registrations keep input on; only output comes and goes. An
+         * exclusive one (a shared listen socket) is level-triggered: it
+         * must be able to rest, at the connection limit or without
+         * descriptors, or its worker would be woken again and again. */
         interest = (it->interest & ~MHD_POLL_OUT) | (interest & MHD_POLL_OUT);
     }
-    interest |= edge;
+    interest |= keep;
     if (interest == it->interest)
         return true;
     it->interest = interest;

@@ -14,7 +14,6 @@
 #include "daemon/daemon.h"
 #include "http/http.h"
 #include "util/alloc.h"
-#include "util/panic.h"
 #include "util/sys.h"
 
 #ifdef HAVE_EVENTFD
@@ -116,17 +115,45 @@ bool mhd_worker_init(struct mhd_worker *w, struct MHD_Daemon *d, enum mhd_worker
 /* The worker this thread runs, for mhd_worker_is_current(). */
 static _Thread_local struct mhd_worker *current_worker;
 
+/* Takes the first connection off the resume queue; NULL when it is empty. */
+static struct MHD_Connection *take_resumed(struct mhd_worker *w)
+{
+    struct MHD_Connection *c = NULL;
+    pthread_mutex_lock(&w->lock);
+    struct mhd_link *k = mhd_list_first(&w->resumed);
+    if (k != NULL) {
+        mhd_list_remove(k);
+        c = mhd_container_of(k, struct MHD_Connection, rslink);
+        c->resume_posted = false;
+    }
+    pthread_mutex_unlock(&w->lock);
+    return c;
+}
+
+/* Handles the posted resumes. They are taken one at a time under the lock:
+ * once a connection is off the queue another thread may resume it again,
+ * which links it anew. A connection is queued at most once, so n_conns
+ * rounds cover every resume posted before; one posted meanwhile sets
+ * `posted` again and waits for the next round. */
+static void run_resumes(struct mhd_worker *w)
+{
+    for (unsigned int round = w->n_conns; round > 0; round--) {
+        struct MHD_Connection *c = take_resumed(w);
+        if (c == NULL)
+            break;
+        mhd_conn_resume_now(c);
+    }
+}
+
 static void close_all(struct mhd_worker *w)
 {
     /* Connections added but never started are dropped without a word to
      * the application; resumes posted before the stop still count, so those
      * connections are closed like the others. */
-    struct mhd_list incoming, resumed;
+    struct mhd_list incoming;
     mhd_list_init(&incoming);
-    mhd_list_init(&resumed);
     pthread_mutex_lock(&w->lock);
     mhd_list_splice_back(&incoming, &w->incoming);
-    mhd_list_splice_back(&resumed, &w->resumed);
     atomic_store(&w->posted, false);
     pthread_mutex_unlock(&w->lock);
     struct mhd_link *k;
@@ -134,18 +161,17 @@ static void close_all(struct mhd_worker *w)
         mhd_list_remove(k);
         mhd_conn_discard(mhd_container_of(k, struct MHD_Connection, qlink));
     }
-    while ((k = mhd_list_first(&resumed)) != NULL) {
-        mhd_list_remove(k);
-        struct MHD_Connection *c = mhd_container_of(k, struct MHD_Connection, rslink);
-        c->resume_posted = false;
-        mhd_conn_resume_now(c);
-    }
+    run_resumes(w);
     while ((k = mhd_list_first(&w->conns)) != NULL) {
         struct MHD_Connection *c = mhd_container_of(k, struct MHD_Connection, link);
+        /* A connection still suspended ends like the others (upstream
+         * panics here): the daemon can always be stopped. A resume posted
+         * for it until its completion callback returned is dropped. */
         if (c->suspended && c->state != CONN_UPGRADED)
-            mhd_panic("MHD_stop_daemon called while a connection is suspended");
+            mhd_dlog(w->daemon, "Closing a suspended connection: the daemon stops");
         if (c->state != CONN_CLOSED)
             mhd_conn_close(c, MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN);
+        mhd_worker_cancel_resume(w, c);
         mhd_list_remove(&c->qlink);
         mhd_conn_destroy(c);
     }
@@ -217,24 +243,17 @@ void mhd_worker_run_posted(struct mhd_worker *w)
 {
     if (!atomic_exchange(&w->posted, false))
         return;
-    struct mhd_list incoming, resumed;
+    struct mhd_list incoming;
     mhd_list_init(&incoming);
-    mhd_list_init(&resumed);
     pthread_mutex_lock(&w->lock);
     mhd_list_splice_back(&incoming, &w->incoming);
-    mhd_list_splice_back(&resumed, &w->resumed);
-    for (struct mhd_link *k = mhd_list_first(&resumed); k; k = mhd_list_next(&resumed, k))
-        mhd_container_of(k, struct MHD_Connection, rslink)->resume_posted = false;
     pthread_mutex_unlock(&w->lock);
     struct mhd_link *k;
     while ((k = mhd_list_first(&incoming)) != NULL) {
         mhd_list_remove(k);
         mhd_conn_start(mhd_container_of(k, struct MHD_Connection, qlink));
     }
-    while ((k = mhd_list_first(&resumed)) != NULL) {
-        mhd_list_remove(k);
-        mhd_conn_resume_now(mhd_container_of(k, struct MHD_Connection, rslink));
-    }
+    run_resumes(w);
 }
 
 void mhd_worker_listen_pause(struct mhd_worker *w, bool pause)

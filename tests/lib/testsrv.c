@@ -9,12 +9,69 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
+#include <time.h>
 #include <unistd.h>
 
 const char *const ts_mode_names[TS_MODE_COUNT] = {
     "ext-select", "ext-run-wait", "ext-run",   "ext-epoll",   "int-select",  "int-poll",
     "int-epoll",  "pool-select",  "pool-poll", "pool-epoll", "tpc-select", "tpc-poll",
 };
+
+uint64_t ts_now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+void ts_deadline(struct timespec *t, int ms)
+{
+    clock_gettime(CLOCK_REALTIME, t);
+    t->tv_sec += ms / 1000;
+    t->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (t->tv_nsec >= 1000000000L) {
+        t->tv_sec++;
+        t->tv_nsec -= 1000000000L;
+    }
+}
+
+bool ts_wait_count(pthread_mutex_t *lock, pthread_cond_t *cond, const int *counter, int want,
+                   int ms)
+{
+    struct timespec until;
+    ts_deadline(&until, ms);
+    pthread_mutex_lock(lock);
+    while (*counter < want && pthread_cond_timedwait(cond, lock, &until) == 0)
+        ;
+    bool ok = *counter >= want;
+    pthread_mutex_unlock(lock);
+    return ok;
+}
+
+int ts_read_locked(pthread_mutex_t *lock, const int *value)
+{
+    pthread_mutex_lock(lock);
+    int v = *value;
+    pthread_mutex_unlock(lock);
+    return v;
+}
+
+bool ts_first_call(void **req_cls)
+{
+    static int seen;
+    if (*req_cls != NULL)
+        return false;
+    *req_cls = &seen;
+    return true;
+}
+
+enum MHD_Result ts_reply(struct MHD_Connection *c, unsigned int status, const char *text)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer_copy(strlen(text), text);
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
 
 bool ts_mode_available(enum ts_mode m)
 {
@@ -106,21 +163,33 @@ static void drive_run_wait(struct test_server *ts)
     /* MHD_run_wait cannot be interrupted from outside; a bounded wait keeps
      * ts_stop() prompt. */
     while (!atomic_load(&ts->stop))
-        MHD_run_wait(ts->d, 50);
+        MHD_run_wait(ts->d, atomic_load(&ts->run_wait_ms));
 }
 
-/* The application waits on one descriptor (the epoll set, or the listen
- * socket and the wake pipe) and calls MHD_run. */
+/* The application's own epoll set holds the daemon's epoll descriptor
+ * (MHD_DAEMON_INFO_EPOLL_FD) beside its own wake pipe; it waits with
+ * epoll_wait for as long as MHD_get_timeout64s allows, then calls MHD_run. */
 static void drive_epoll(struct test_server *ts)
 {
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(ts->d, MHD_DAEMON_INFO_EPOLL_FD);
-    int epfd = info ? info->epoll_fd : -1;
+    int app = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event ev = {.events = EPOLLIN, .data.fd = ts->wake[0]};
+    if (info == NULL || info->epoll_fd < 0 || app < 0 ||
+        epoll_ctl(app, EPOLL_CTL_ADD, ts->wake[0], &ev) != 0) {
+        fprintf(stderr, "no epoll descriptor to wait on\n");
+        if (app >= 0)
+            close(app);
+        return;
+    }
+    ev.data.fd = info->epoll_fd;
+    epoll_ctl(app, EPOLL_CTL_ADD, info->epoll_fd, &ev);
     while (!atomic_load(&ts->stop)) {
-        struct pollfd p[2] = {{ts->wake[0], POLLIN, 0}, {epfd, POLLIN, 0}};
+        struct epoll_event got[2];
         int64_t to = MHD_get_timeout64s(ts->d);
-        poll(p, 2, to < 0 ? -1 : (int)(to > 1000 ? 1000 : to));
+        epoll_wait(app, got, 2, to < 0 ? -1 : (int)(to > 1000 ? 1000 : to));
         MHD_run(ts->d);
     }
+    close(app);
 }
 
 static void drive_run(struct test_server *ts)
@@ -177,9 +246,17 @@ static void *driver_main(void *arg)
 bool ts_start(struct test_server *ts, enum ts_mode mode, unsigned int flags,
               MHD_AccessHandlerCallback handler, void *cls, const struct MHD_OptionItem *opts)
 {
+    return ts_start_apc(ts, mode, flags, NULL, NULL, handler, cls, opts);
+}
+
+bool ts_start_apc(struct test_server *ts, enum ts_mode mode, unsigned int flags,
+                  MHD_AcceptPolicyCallback apc, void *apc_cls, MHD_AccessHandlerCallback handler,
+                  void *cls, const struct MHD_OptionItem *opts)
+{
     memset(ts, 0, sizeof(*ts));
     ts->mode = mode;
     atomic_init(&ts->stop, false);
+    atomic_init(&ts->run_wait_ms, 50);
     struct sockaddr_in sa;
     memset(&sa, 0, sizeof(sa));
     sa.sin_family = AF_INET;
@@ -187,11 +264,10 @@ bool ts_start(struct test_server *ts, enum ts_mode mode, unsigned int flags,
     static const struct MHD_OptionItem none[] = {{MHD_OPTION_END, 0, NULL}};
     unsigned int threads = is_pool(mode) ? 3 : 0;
     bool listen = !(flags & MHD_USE_NO_LISTEN_SOCKET);
-    ts->d = MHD_start_daemon(mode_flags(mode) | flags | MHD_USE_ERROR_LOG, 0, NULL, NULL, handler,
+    ts->d = MHD_start_daemon(mode_flags(mode) | flags | MHD_USE_ERROR_LOG, 0, apc, apc_cls, handler,
                              cls, MHD_OPTION_SOCK_ADDR_LEN, (socklen_t)(listen ? sizeof(sa) : 0),
-                             listen ? &sa : NULL,
-                             MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_ARRAY,
-                             opts ? opts : none, MHD_OPTION_END);
+                             listen ? &sa : NULL, MHD_OPTION_THREAD_POOL_SIZE, threads,
+                             MHD_OPTION_ARRAY, opts ? opts : none, MHD_OPTION_END);
     if (ts->d == NULL) {
         fprintf(stderr, "daemon did not start in mode %s\n", ts_mode_names[mode]);
         return false;

@@ -1,0 +1,149 @@
+/* The per-connection memory limit (MHD_OPTION_CONNECTION_MEMORY_LIMIT)
+ * reached from every side, in every mode: request heads growing across the
+ * limit get 200 up to a point and 431 after it, never anything else; a
+ * chunk-size line (with an extension) that cannot fit gets 413, a trailer
+ * section 431; a request pipelined after a good one is refused alone; a
+ * response whose head cannot fit in the pool gets 500. The daemon goes on
+ * serving after each. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "client.h"
+#include "testsrv.h"
+
+#define POOL 2048
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
+                               const char *method, const char *version, const char *upload_data,
+                               size_t *upload_data_size, void **req_cls)
+{
+    (void)cls;
+    (void)method;
+    (void)version;
+    (void)upload_data;
+    if (ts_first_call(req_cls))
+        return MHD_YES;
+    if (*upload_data_size) {
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    struct MHD_Response *r = MHD_create_response_from_buffer_copy(strlen(url), url);
+    if (strcmp(url, "/big-head") == 0) {
+        static char value[POOL + 512];
+        memset(value, 'v', sizeof(value) - 1);
+        MHD_add_response_header(r, "X-Big", value);
+    }
+    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static char req[4 * POOL];
+static char resp[8 * POOL];
+
+static int exchange(uint16_t port, size_t len)
+{
+    rs_exchange(port, req, len, resp, sizeof(resp), 5000);
+    return rs_status(resp);
+}
+
+static void check_serving(uint16_t port, const char *name, const char *after)
+{
+    struct tc_reply r;
+    tc_get(port, "/alive", &r);
+    CHECK_MSG(r.status == 200, "%s: not serving after %s", name, after);
+    tc_reply_free(&r);
+}
+
+/* Heads from small to larger than the pool, one padding field growing. */
+static void sweep_heads(uint16_t port, const char *name)
+{
+    int ok = 0, refused = 0;
+    bool refused_before = false;
+    for (size_t pad = 100; pad <= POOL + 300; pad += 64) {
+        int n = snprintf(req, sizeof(req), "GET /pad HTTP/1.1\r\nHost: h\r\nX-Pad: ");
+        memset(req + n, 'p', pad);
+        n += (int)pad;
+        n += snprintf(req + n, sizeof(req) - (size_t)n, "\r\nConnection: close\r\n\r\n");
+        int st = exchange(port, (size_t)n);
+        CHECK_MSG(st == 200 || st == 431, "%s: %zu-byte field got %d", name, pad, st);
+        CHECK_MSG(!(refused_before && st == 200), "%s: %zu-byte field served after a smaller 431",
+                  name, pad);
+        refused_before = refused_before || st == 431;
+        ok += st == 200;
+        refused += st == 431;
+    }
+    CHECK_MSG(ok > 0 && refused > 0, "%s: %d served, %d refused", name, ok, refused);
+}
+
+static void test_memory_limit(enum ts_mode mode)
+{
+    struct test_server ts;
+    struct MHD_OptionItem opts[] = {
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, POOL, NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    if (!ts_start(&ts, mode, 0, handler, NULL, opts)) {
+        CHECK(0);
+        return;
+    }
+    const char *name = ts_mode_names[mode];
+    sweep_heads(ts.port, name);
+    check_serving(ts.port, name, "the sweep");
+
+    int n = snprintf(req, sizeof(req),
+                     "POST /chunks HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5;e=");
+    memset(req + n, 'e', POOL + 100);
+    n += POOL + 100;
+    n += snprintf(req + n, sizeof(req) - (size_t)n, "\r\nhello\r\n0\r\n\r\n");
+    int st = exchange(ts.port, (size_t)n);
+    CHECK_MSG(st == 413, "%s: oversized chunk line got %d", name, st);
+    check_serving(ts.port, name, "a chunk line");
+
+    n = snprintf(req, sizeof(req),
+                 "POST /trailer HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                 "5\r\nhello\r\n0\r\nX-Trailer: ");
+    memset(req + n, 't', POOL + 100);
+    n += POOL + 100;
+    n += snprintf(req + n, sizeof(req) - (size_t)n, "\r\n\r\n");
+    st = exchange(ts.port, (size_t)n);
+    CHECK_MSG(st == 431, "%s: oversized trailer got %d", name, st);
+    check_serving(ts.port, name, "a trailer");
+
+    n = snprintf(
+        req, sizeof(req),
+        "GET /first HTTP/1.1\r\nHost: h\r\n\r\nGET /second HTTP/1.1\r\nHost: h\r\nX-Pad: ");
+    memset(req + n, 'p', POOL + 100);
+    n += POOL + 100;
+    n += snprintf(req + n, sizeof(req) - (size_t)n, "\r\n\r\n");
+    exchange(ts.port, (size_t)n);
+    const char *second = strstr(resp + 1, "HTTP/1.1 ");
+    CHECK_MSG(rs_status(resp) == 200 && strstr(resp, "/first") && second &&
+                  rs_status(second) == 431,
+              "%s: pipelined good then oversized got %.60s", name, resp);
+
+    n = snprintf(req, sizeof(req), "GET /big-head HTTP/1.1\r\nHost: h\r\n\r\n");
+    st = exchange(ts.port, (size_t)n);
+    CHECK_MSG(st == 500, "%s: response head larger than the pool got %d", name, st);
+    check_serving(ts.port, name, "a response too large");
+    ts_stop(&ts);
+}
+
+int main(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    signal(SIGPIPE, SIG_IGN);
+    TS_FOR_EACH_MODE(mode)
+    {
+        unsigned long failed_before = check_failed_;
+        test_memory_limit(mode);
+        printf("mode %-12s %s\n", ts_mode_names[mode],
+               check_failed_ == failed_before ? "ok" : "FAIL");
+    }
+    curl_global_cleanup();
+    return check_done();
+}
