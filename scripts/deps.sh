@@ -8,7 +8,7 @@ for group in "$@"; do
     build) pkgs="$pkgs gcc make pkg-config" ;;
     check) pkgs="$pkgs gcc make pkg-config libcurl4-openssl-dev libmicrohttpd-dev curl" ;;
     bench) pkgs="$pkgs libmicrohttpd-dev wrk valgrind strace gnuplot-nox util-linux python3 bc" ;;
-    fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
+    fuzz) pkgs="$pkgs clang libclang-rt-14-dev llvm" ;;
     valgrind) pkgs="$pkgs valgrind" ;;
     *) echo "deps.sh: unknown group $group" >&2; exit 2 ;;
     esac

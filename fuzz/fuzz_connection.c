@@ -1,0 +1,461 @@
+/* The whole request path: arbitrary bytes sent to a real daemon over a
+ * socketpair, the daemon run by MHD_run() in external-loop mode, then a
+ * plain "GET /" on a new connection that the same daemon must still answer
+ * correctly.
+ *
+ * Input: one control byte, then the bytes the client sends.
+ *   bits 0-1  which daemon (kinds[] below; 3 is the first one again):
+ *             select with the defaults, epoll with a 4 KiB pool at
+ *             discipline level 2, select with a 2 KiB pool at level -3
+ *             (poll() has no external-loop mode);
+ *   bits 2-4  how the bytes are sent (fuzz_cutter mode: 0 all at once,
+ *             else pieces, never more than 256 of them);
+ *   bit 5     shut down the client's sending side after the last byte.
+ *
+ * The daemons live for the whole run, as a server's would, so a bad input
+ * that leaves damage behind (a leaked connection or request, a broken
+ * response, a corrupted pool) shows up in the next inputs too. Checked
+ * after every input, with abort() on failure:
+ *  - what the daemon sent starts like an HTTP/1.x response;
+ *  - once the client has closed, the daemon drops the connection within a
+ *    few MHD_run() calls, and every request the application saw was
+ *    completed (MHD_OPTION_NOTIFY_COMPLETED balanced the URI log calls);
+ *  - a new connection gets "200 OK" with the exact body for "GET /".
+ *
+ * The application below touches what an application would: all request
+ * values, the POST processor, Basic and Digest authentication, and
+ * buffer, callback (chunked) and empty responses. Every loop is bounded and
+ * nothing sleeps, so one input costs about a millisecond. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "fuzz.h"
+
+#include "microhttpd.h"
+
+#define HELLO "Hello, fuzzer!\n"
+/* MHD_run() calls without progress before a client gives up waiting. */
+#define IDLE_RUNS 4
+/* MHD_run() calls allowed for the daemon to drop a closed connection. */
+#define SETTLE_RUNS 64
+/* The most pieces the input is sent in. */
+#define MAX_PIECES 256
+
+struct daemon_kind {
+    unsigned int flags;
+    size_t pool;
+    int level;
+};
+
+static const struct daemon_kind kinds[3] = {
+    {MHD_USE_NO_LISTEN_SOCKET, 0, 0},
+    {MHD_USE_NO_LISTEN_SOCKET | MHD_USE_EPOLL, 4096, 2},
+    {MHD_USE_NO_LISTEN_SOCKET, 2048, -3},
+};
+
+static struct MHD_Daemon *daemons[3];
+static struct MHD_Response *hello_response;
+static struct MHD_Response *missing_response;
+/* Requests the application has seen and not yet seen completed. */
+static long live_requests;
+
+/* ---- the application ------------------------------------------------------ */
+
+struct request {
+    bool started; /* the access handler has run once */
+    struct MHD_PostProcessor *pp;
+    uint64_t sink; /* every byte the application looked at, so none is skipped */
+};
+
+__attribute__((format(printf, 2, 0))) static void discard_log(void *cls, const char *fmt,
+                                                              va_list ap)
+{
+    /* Format every message: a bad format string or argument shows here. */
+    char line[512];
+    (void)cls;
+    vsnprintf(line, sizeof(line), fmt, ap);
+}
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    (void)cls;
+    (void)c;
+    FUZZ_CHECK(uri != NULL);
+    struct request *r = calloc(1, sizeof(*r));
+    FUZZ_CHECK(r != NULL);
+    r->sink = fuzz_hash(FUZZ_HASH_INIT, uri, strlen(uri));
+    live_requests++;
+    return r;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    (void)toe;
+    struct request *r = *req_cls;
+    if (r == NULL)
+        return;
+    if (r->pp != NULL)
+        (void)MHD_destroy_post_processor(r->pp);
+    free(r);
+    *req_cls = NULL;
+    live_requests--;
+}
+
+static enum MHD_Result look_at_value(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     size_t key_size, const char *value, size_t value_size)
+{
+    struct request *r = cls;
+    (void)kind;
+    if (key != NULL)
+        r->sink = fuzz_hash(r->sink, key, key_size + 1);
+    if (value != NULL)
+        r->sink = fuzz_hash(r->sink, value, value_size + 1);
+    return MHD_YES;
+}
+
+static enum MHD_Result look_at_field(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *filename, const char *ctype, const char *tenc,
+                                     const char *data, uint64_t off, size_t size)
+{
+    struct request *r = cls;
+    (void)kind;
+    (void)filename;
+    (void)ctype;
+    (void)tenc;
+    (void)off;
+    FUZZ_CHECK(key != NULL);
+    if (size > 0)
+        r->sink = fuzz_hash(r->sink, data, size);
+    return MHD_YES;
+}
+
+static ssize_t three_chunks(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)cls;
+    static const char part[] = "chunk\n";
+    if (pos >= 3 * (sizeof(part) - 1))
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    size_t n = sizeof(part) - 1 < max ? sizeof(part) - 1 : max;
+    memcpy(buf, part, n);
+    return (ssize_t)n;
+}
+
+/* Queues `resp` and drops the local reference. */
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status,
+                             struct MHD_Response *resp)
+{
+    if (resp == NULL)
+        return MHD_NO;
+    enum MHD_Result ret = MHD_queue_response(c, status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+/* A challenge adds its header to the response it is given, so each one
+ * gets a response of its own (the API forbids reusing one). */
+static enum MHD_Result challenge(struct MHD_Connection *c, bool basic, bool stale)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer_static(9, "missing\r\n");
+    if (resp == NULL)
+        return MHD_NO;
+    enum MHD_Result ret =
+        basic
+            ? MHD_queue_basic_auth_required_response3(c, "realm", MHD_YES, resp)
+            : MHD_queue_auth_required_response3(c, "realm", "opaque", "/", resp, stale,
+                                                MHD_DIGEST_AUTH_MULT_QOP_AUTH,
+                                                MHD_DIGEST_AUTH_MULT_ALGO3_SHA256, MHD_NO, MHD_NO);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static enum MHD_Result answer_auth(struct MHD_Connection *c, const char *url)
+{
+    if (strcmp(url, "/basic") == 0) {
+        struct MHD_BasicAuthInfo *info = MHD_basic_auth_get_username_password3(c);
+        if (info != NULL) {
+            MHD_free(info);
+            return MHD_queue_response(c, MHD_HTTP_OK, hello_response);
+        }
+        return challenge(c, true, false);
+    }
+    struct MHD_DigestAuthInfo *info = MHD_digest_auth_get_request_info3(c);
+    if (info != NULL)
+        MHD_free(info);
+    enum MHD_DigestAuthResult r = MHD_digest_auth_check3(
+        c, "realm", "Mufasa", "Circle of Life", 0, 0, MHD_DIGEST_AUTH_MULT_QOP_ANY_NON_INT,
+        MHD_DIGEST_AUTH_MULT_ALGO3_ANY_NON_SESSION);
+    if (r == MHD_DAUTH_OK)
+        return MHD_queue_response(c, MHD_HTTP_OK, hello_response);
+    return challenge(c, false, r == MHD_DAUTH_NONCE_STALE);
+}
+
+/* The first call: the head is complete. */
+static void start_request(struct MHD_Connection *c, struct request *r, const char *method)
+{
+    r->started = true;
+    (void)MHD_get_connection_values_n(c, MHD_HEADER_KIND | MHD_COOKIE_KIND | MHD_GET_ARGUMENT_KIND,
+                                      look_at_value, r);
+    const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+    if (host != NULL)
+        r->sink = fuzz_hash(r->sink, host, strlen(host));
+    if (strcmp(method, "POST") == 0)
+        r->pp = MHD_create_post_processor(c, 512, look_at_field, r);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
+{
+    (void)cls;
+    struct request *r = *req_cls;
+    FUZZ_CHECK(r != NULL && url != NULL && method != NULL && version != NULL);
+    if (!r->started) {
+        start_request(c, r, method);
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        r->sink = fuzz_hash(r->sink, upload_data, *upload_data_size);
+        if (r->pp != NULL && MHD_post_process(r->pp, upload_data, *upload_data_size) == MHD_NO) {
+            (void)MHD_destroy_post_processor(r->pp);
+            r->pp = NULL;
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    (void)MHD_get_connection_values_n(c, MHD_FOOTER_KIND, look_at_value, r);
+    if (strcmp(url, "/") == 0)
+        return MHD_queue_response(c, MHD_HTTP_OK, hello_response);
+    if (strcmp(url, "/chunked") == 0)
+        return reply(
+            c, MHD_HTTP_OK,
+            MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64, three_chunks, NULL, NULL));
+    if (strcmp(url, "/empty") == 0)
+        return reply(c, MHD_HTTP_NO_CONTENT, MHD_create_response_empty(MHD_RF_NONE));
+    if (strcmp(url, "/basic") == 0 || strcmp(url, "/digest") == 0)
+        return answer_auth(c, url);
+    return MHD_queue_response(c, MHD_HTTP_NOT_FOUND, missing_response);
+}
+
+/* ---- the daemons ---------------------------------------------------------- */
+
+static void stop_daemons(void)
+{
+    for (int i = 0; i < 3; i++)
+        if (daemons[i] != NULL)
+            MHD_stop_daemon(daemons[i]);
+    MHD_destroy_response(hello_response);
+    MHD_destroy_response(missing_response);
+}
+
+static struct MHD_Daemon *get_daemon(unsigned int i)
+{
+    if (daemons[i] != NULL)
+        return daemons[i];
+    if (hello_response == NULL) {
+        /* Our own sends use MSG_NOSIGNAL; this covers the library's. */
+        signal(SIGPIPE, SIG_IGN);
+        hello_response = MHD_create_response_from_buffer_static(strlen(HELLO), HELLO);
+        missing_response = MHD_create_response_from_buffer_static(9, "missing\r\n");
+        FUZZ_CHECK(hello_response != NULL && missing_response != NULL);
+        FUZZ_CHECK(MHD_add_response_header(missing_response, "X-Fuzz", "yes") == MHD_YES);
+        atexit(stop_daemons);
+    }
+    const struct daemon_kind *k = &kinds[i];
+    daemons[i] = MHD_start_daemon(
+        k->flags | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER,
+        discard_log, NULL, MHD_OPTION_CONNECTION_MEMORY_LIMIT, k->pool,
+        MHD_OPTION_CLIENT_DISCIPLINE_LVL, k->level, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
+    FUZZ_CHECK(daemons[i] != NULL);
+    return daemons[i];
+}
+
+static unsigned int open_connections(struct MHD_Daemon *d)
+{
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+    FUZZ_CHECK(info != NULL);
+    return info->num_connections;
+}
+
+/* ---- the client ----------------------------------------------------------- */
+
+/* What the client received (the first OUT_KEEP bytes of it). */
+#define OUT_KEEP 8192
+struct received {
+    char buf[OUT_KEEP];
+    size_t len;   /* kept */
+    size_t total; /* received */
+    bool eof;
+};
+
+/* A client socket connected to the daemon `d`. */
+static int connect_client(struct MHD_Daemon *d)
+{
+    int sv[2];
+    FUZZ_CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) == 0);
+    struct sockaddr_in peer;
+    memset(&peer, 0, sizeof(peer));
+    peer.sin_family = AF_INET;
+    peer.sin_port = htons(50000);
+    peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    /* The daemon owns sv[0] from here on, even when it refuses it. */
+    FUZZ_CHECK(MHD_add_connection(d, sv[0], (const struct sockaddr *)&peer, sizeof(peer)) ==
+               MHD_YES);
+    return sv[1];
+}
+
+/* Reads whatever is there; true when something arrived or the end did. */
+static bool drain(int fd, struct received *in)
+{
+    bool got = false;
+    for (;;) {
+        char tmp[4096];
+        ssize_t n = recv(fd, tmp, sizeof(tmp), 0);
+        if (n > 0) {
+            size_t keep = OUT_KEEP - in->len < (size_t)n ? OUT_KEEP - in->len : (size_t)n;
+            memcpy(in->buf + in->len, tmp, keep);
+            in->len += keep;
+            in->total += (size_t)n;
+            got = true;
+            continue;
+        }
+        if (n == 0) {
+            in->eof = true;
+            return true;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return got;
+        /* A reset: nothing more will come either. */
+        in->eof = true;
+        return true;
+    }
+}
+
+/* Sends data[0..len) in pieces chosen by `mode`, running the daemon after
+ * each, and keeps reading until the daemon closes or stops answering.
+ * `done` (may be NULL) says when what arrived is enough. */
+static void exchange(struct MHD_Daemon *d, int fd, const uint8_t *data, size_t len,
+                     unsigned int mode, bool half_close, struct received *in,
+                     bool (*done)(const struct received *))
+{
+    struct fuzz_cutter cut;
+    fuzz_cutter_init(&cut, mode);
+    size_t floor = len / MAX_PIECES + 1;
+    size_t sent = 0;
+    bool shut = false;
+    int idle = 0;
+    while (idle < IDLE_RUNS) {
+        bool progress = false;
+        if (sent < len) {
+            size_t n = fuzz_cutter_next(&cut, len - sent);
+            if (n < floor)
+                n = floor < len - sent ? floor : len - sent;
+            ssize_t w = send(fd, data + sent, n, MSG_NOSIGNAL);
+            if (w > 0) {
+                sent += (size_t)w;
+                progress = true;
+            } else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                sent = len; /* the daemon closed its end: stop sending */
+            }
+        }
+        if (sent == len && half_close && !shut) {
+            shutdown(fd, SHUT_WR);
+            shut = true;
+            progress = true;
+        }
+        MHD_run(d);
+        if (drain(fd, in))
+            progress = true;
+        if (in->eof || (done != NULL && done(in)))
+            break;
+        idle = progress ? 0 : idle + 1;
+    }
+}
+
+/* Closes the client and lets the daemon notice; no connection and no
+ * request may survive that. */
+static void settle(struct MHD_Daemon *d, int fd)
+{
+    close(fd);
+    for (int i = 0; i < SETTLE_RUNS && open_connections(d) != 0; i++)
+        MHD_run(d);
+    FUZZ_CHECK(open_connections(d) == 0);
+    FUZZ_CHECK(live_requests == 0);
+}
+
+/* ---- the check that the daemon still works ------------------------------- */
+
+static const char *find(const char *hay, size_t len, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (size_t i = 0; i + n <= len; i++)
+        if (memcmp(hay + i, needle, n) == 0)
+            return hay + i;
+    return NULL;
+}
+
+/* The length of the response to "GET /" if `in` holds a complete one with
+ * a Content-Length, else 0. */
+static size_t response_length(const struct received *in)
+{
+    const char *end = find(in->buf, in->len, "\r\n\r\n");
+    if (end == NULL)
+        return 0;
+    size_t head = (size_t)(end - in->buf) + 4;
+    const char *cl = find(in->buf, head, "\r\nContent-Length: ");
+    if (cl == NULL)
+        return 0;
+    size_t body = 0;
+    for (const char *p = cl + 18; *p >= '0' && *p <= '9'; p++)
+        body = body * 10 + (size_t)(*p - '0');
+    return head + body;
+}
+
+static bool have_response(const struct received *in)
+{
+    size_t n = response_length(in);
+    return n != 0 && in->len >= n;
+}
+
+static void check_still_serving(struct MHD_Daemon *d)
+{
+    static const char get[] = "GET / HTTP/1.1\r\nHost: fuzz.example\r\n\r\n";
+    static struct received in;
+    memset(&in, 0, sizeof(in));
+    int fd = connect_client(d);
+    exchange(d, fd, (const uint8_t *)get, sizeof(get) - 1, 0, false, &in, have_response);
+    size_t n = response_length(&in);
+    FUZZ_CHECK(n != 0 && in.len == n && in.total == n);
+    FUZZ_CHECK(memcmp(in.buf, "HTTP/1.1 200 OK\r\n", 17) == 0);
+    FUZZ_CHECK(n >= strlen(HELLO) && memcmp(in.buf + n - strlen(HELLO), HELLO, strlen(HELLO)) == 0);
+    FUZZ_CHECK(find(in.buf, n - strlen(HELLO), "\r\nContent-Length: 15\r\n") != NULL);
+    settle(d, fd);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size == 0)
+        return 0;
+    unsigned int ctl = data[0];
+    struct MHD_Daemon *d = get_daemon((ctl & 3) % 3);
+    static struct received in;
+    memset(&in, 0, sizeof(in));
+    int fd = connect_client(d);
+    exchange(d, fd, data + 1, size - 1, (ctl >> 2) & 7, (ctl & 0x20) != 0, &in, NULL);
+    if (in.len > 0) {
+        size_t n = in.len < 7 ? in.len : 7;
+        FUZZ_CHECK(memcmp(in.buf, "HTTP/1.", n) == 0);
+    }
+    settle(d, fd);
+    check_still_serving(d);
+    return 0;
+}
