@@ -98,7 +98,7 @@ static void run_mode(enum ts_mode mode, bool heap_visible)
     settle(ts.d);
     size_t after_second = heap_in_use();
     if (heap_visible && ok) {
-        CHECK_MSG(after_burst > before + 40 * POOL, "%s: pools cached after a burst (%zu -> %zu)",
+        CHECK_MSG(after_burst > before + 24 * POOL, "%s: pools cached after a burst (%zu -> %zu)",
                   ts_mode_names[mode], before, after_burst);
         /* In a pool each worker has a cache of its own, and a second burst
          * may spread differently over the workers: reuse is checked where
