@@ -19,6 +19,7 @@
 
 #include "check.h"
 #include "client.h"
+#include "slow.h"
 #include "testsrv.h"
 
 /* Handlers of /block wait here until the test opens the gate. */
@@ -285,8 +286,16 @@ static void test_pool_wakeups(enum ts_mode mode)
     }
     unsigned long wakes = worker_sleeps() - before;
     CHECK_EQ_INT(served, N);
-    CHECK_MSG(wakes >= N / 2 && wakes < N + N / 2,
-              "%s: %lu wake-ups of 3 workers for %d connections", ts_mode_names[mode], wakes, N);
+    if (test_slow() > 1) {
+        /* A wrapper such as valgrind runs one thread at a time and wakes
+         * them itself: the kernel's count says nothing about ours. */
+        printf("%s: %lu wake-ups for %d connections, not judged under TEST_SLOW\n",
+               ts_mode_names[mode], wakes, N);
+    } else {
+        CHECK_MSG(wakes >= N / 2 && wakes < N + N / 2,
+                  "%s: %lu wake-ups of 3 workers for %d connections", ts_mode_names[mode], wakes,
+                  N);
+    }
     ts_stop(&ts);
 }
 
