@@ -21,6 +21,7 @@
 
 #include "check.h"
 #include "client.h"
+#include "slow.h"
 #include "testsrv.h"
 #include "util/alloc.h"
 
@@ -214,7 +215,7 @@ static enum outcome client_post(uint16_t port)
     char buf[512] = "";
     FILE *f = fmemopen(buf, sizeof(buf) - 1, "w");
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, f);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, test_ms(5000));
     struct tc_reply r = {0};
     r.code = curl_easy_perform(curl);
     fclose(f);
@@ -230,7 +231,7 @@ static enum outcome client_auth(uint16_t port)
     CURL *curl = curl_easy_init();
     curl_easy_setopt(curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_DIGEST);
     curl_easy_setopt(curl, CURLOPT_USERPWD, USER ":" PASS);
-    struct tc_request rq = {.path = "/auth", .timeout_ms = 5000};
+    struct tc_request rq = {.path = "/auth", .timeout_ms = test_ms(5000)};
     struct tc_reply r;
     tc_perform(curl, port, &rq, &r);
     curl_easy_cleanup(curl);
@@ -269,7 +270,7 @@ static enum outcome client_pipelined(uint16_t port)
     rs_send(fd, req, sizeof(req) - 1);
     char buf[4096];
     bool closed = false;
-    rs_recv(fd, buf, sizeof(buf), 5000, &closed);
+    rs_recv(fd, buf, sizeof(buf), (int)test_ms(5000), &closed);
     close(fd);
     if (!closed)
         return OUT_WRONG;

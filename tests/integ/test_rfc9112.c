@@ -15,6 +15,7 @@
 
 #include "check.h"
 #include "client.h"
+#include "slow.h"
 #include "testsrv.h"
 
 static atomic_int after_seen; /* handler calls for the pipelined request */
@@ -255,7 +256,7 @@ static void send_endless(uint16_t port, const struct endless_case *ec)
     rs_send(fd, req, sizeof(req));
     char buf[2048];
     bool closed = false;
-    rs_recv(fd, buf, sizeof(buf), 5000, &closed);
+    rs_recv(fd, buf, sizeof(buf), (int)test_ms(5000), &closed);
     CHECK_MSG(rs_status(buf) == ec->status && closed, "%s: %.40s", ec->name, buf);
     CHECK_EQ_INT(atomic_load(&handled), before);
     close(fd);
@@ -303,7 +304,7 @@ static void run_case(uint16_t port, const struct rfc_case *rc)
     rs_send(fd, req, rc->len + sizeof(tail) - 1);
     char buf[4096];
     bool closed = false;
-    rs_recv(fd, buf, sizeof(buf), 5000, &closed);
+    rs_recv(fd, buf, sizeof(buf), (int)test_ms(5000), &closed);
     close(fd);
     bool ok = rc->status == 200;
     if (ok)

@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "slow.h"
+
 /* ---- the child ---------------------------------------------------------- */
 
 enum role {
@@ -405,7 +407,7 @@ static bool is_connected(const struct peer *p)
 static void pump_while(struct child *ch, unsigned int mask, bool (*pred)(const struct peer *),
                        unsigned int ms)
 {
-    uint64_t end = now_us() + (uint64_t)ms * 1000u;
+    uint64_t end = now_us() + (uint64_t)test_ms(ms) * 1000u;
     while (count(ch, mask, pred) != 0 && now_us() < end)
         pump(ch, 20);
 }
@@ -429,7 +431,7 @@ static int busy_stats(struct child *ch, char *out, size_t cap)
 
 static int cmd_hold(struct child *ch, unsigned long n, char *out, size_t cap)
 {
-    uint64_t t0 = now_us(), end = t0 + 30000 * 1000u;
+    uint64_t t0 = now_us(), end = t0 + (uint64_t)test_ms(30000) * 1000u;
     unsigned long opened = 0;
     for (;;) {
         unsigned int unsettled = count(ch, M(ROLE_HOLD), is_unsettled);
@@ -456,7 +458,7 @@ static int cmd_busy(struct child *ch, unsigned long k, unsigned long total, char
     ch->busy_k = (unsigned int)k;
     if (total == 0)
         return snprintf(out, cap, "0");
-    uint64_t end = now_us() + 30000 * 1000u;
+    uint64_t end = now_us() + (uint64_t)test_ms(30000) * 1000u;
     while (ch->busy_done < total && now_us() < end && (ch->inflight > 0 || ch->busy_sent < total))
         pump(ch, 20);
     ch->busy_k = 0;
@@ -466,7 +468,7 @@ static int cmd_busy(struct child *ch, unsigned long k, unsigned long total, char
 static int cmd_quiet(struct child *ch, char *out, size_t cap)
 {
     ch->busy_k = 0;
-    uint64_t end = now_us() + 5000 * 1000u;
+    uint64_t end = now_us() + (uint64_t)test_ms(5000) * 1000u;
     while (ch->inflight > 0 && now_us() < end)
         pump(ch, 20);
     return busy_stats(ch, out, cap);
