@@ -109,6 +109,10 @@ struct MHD_Daemon {
     struct mhd_list tpc_idle;
     unsigned int tpc_threads; /* running connection threads */
     unsigned int tpc_idle_count;
+    /* The last connection thread to exit: joined by the next one to exit,
+     * or by the stop, so that no thread outlives the daemon. */
+    pthread_t tpc_zombie;
+    bool tpc_has_zombie;
     bool tpc_ready;           /* lock and lists initialised */
     bool tpc_stopping;
     atomic_uint tpc_active;   /* connections handed to connection threads */

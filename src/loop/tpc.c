@@ -83,9 +83,16 @@ static void *tpc_main(void *arg)
      * returns, and nothing of this thread may be left to release then. */
     mhd_free(w);
     pthread_mutex_lock(&d->tpc_lock);
+    bool join_prev = d->tpc_has_zombie;
+    pthread_t prev = d->tpc_zombie;
+    d->tpc_zombie = pthread_self();
+    d->tpc_has_zombie = true;
     d->tpc_threads--;
     pthread_cond_broadcast(&d->tpc_cond);
     pthread_mutex_unlock(&d->tpc_lock);
+    /* Only local state from here on: the daemon may be gone. */
+    if (join_prev)
+        pthread_join(prev, NULL);
     return NULL;
 }
 
@@ -103,7 +110,7 @@ static struct mhd_worker *spawn(struct MHD_Daemon *d)
     mhd_link_init(&w->tpc_idle_link);
     w->conn_limit = 1;
     w->tpc_reserved = true;
-    if (!mhd_worker_start_detached(w, tpc_main)) {
+    if (!mhd_worker_start_joinable(w, tpc_main)) {
         mhd_worker_deinit(w);
         mhd_free(w);
         return NULL;
@@ -166,7 +173,11 @@ void mhd_tpc_stop(struct MHD_Daemon *d)
     }
     while (d->tpc_threads > 0)
         pthread_cond_wait(&d->tpc_cond, &d->tpc_lock);
+    bool join_last = d->tpc_has_zombie;
+    d->tpc_has_zombie = false;
     pthread_mutex_unlock(&d->tpc_lock);
+    if (join_last)
+        pthread_join(d->tpc_zombie, NULL); /* it joins the one before it */
     pthread_cond_destroy(&d->tpc_cond);
     pthread_mutex_destroy(&d->tpc_lock);
     d->tpc_ready = false;

@@ -418,7 +418,7 @@ static void *thread_main(void *arg)
     return NULL;
 }
 
-static bool start(struct mhd_worker *w, void *(*fn)(void *), bool detached, pthread_t *tid)
+static bool start(struct mhd_worker *w, void *(*fn)(void *), pthread_t *tid)
 {
     pthread_attr_t attr;
     if (pthread_attr_init(&attr) != 0)
@@ -429,8 +429,6 @@ static bool start(struct mhd_worker *w, void *(*fn)(void *), bool detached, pthr
         pthread_attr_destroy(&attr);
         return false;
     }
-    if (detached)
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     int rc = pthread_create(tid, &attr, fn, w);
     pthread_attr_destroy(&attr);
     if (rc != 0) {
@@ -438,25 +436,23 @@ static bool start(struct mhd_worker *w, void *(*fn)(void *), bool detached, pthr
         return false;
     }
 #ifdef HAVE_PTHREAD_SETNAME_NP
-    if (!detached) {
-        char name[16];
-        snprintf(name, sizeof(name), "MHD-worker-%u", w->index);
-        pthread_setname_np(*tid, name);
-    }
+    char name[16];
+    snprintf(name, sizeof(name), "MHD-worker-%u", w->index);
+    pthread_setname_np(*tid, name);
 #endif
     return true;
 }
 
 bool mhd_worker_start_thread(struct mhd_worker *w)
 {
-    if (!start(w, thread_main, false, &w->thread))
+    if (!start(w, thread_main, &w->thread))
         return false;
     w->thread_started = true;
     return true;
 }
 
-bool mhd_worker_start_detached(struct mhd_worker *w, void *(*fn)(void *))
+bool mhd_worker_start_joinable(struct mhd_worker *w, void *(*fn)(void *))
 {
     pthread_t tid;
-    return start(w, fn, true, &tid);
+    return start(w, fn, &tid);
 }

@@ -100,8 +100,9 @@ void mhd_worker_deinit(struct mhd_worker *w);
 /* Starts the worker's thread (WORKER_THREAD). */
 bool mhd_worker_start_thread(struct mhd_worker *w);
 
-/* Starts a detached thread running `fn(w)` with the daemon's stack size. */
-bool mhd_worker_start_detached(struct mhd_worker *w, void *(*fn)(void *));
+/* Starts a thread running `fn(w)` with the daemon's stack size; whoever
+ * joins it must learn its id from the thread itself (tpc.c). */
+bool mhd_worker_start_joinable(struct mhd_worker *w, void *(*fn)(void *));
 
 /* Prepares the calling thread to run `w`: blocks SIGPIPE and records `w`
  * as the thread's worker for mhd_worker_is_current(). */
