@@ -51,36 +51,20 @@ static enum MHD_DigestAuthResult check_conn(struct MHD_Connection *c,
     return mhd_digest_check(&ac.req, cred);
 }
 
-_MHD_EXTERN enum MHD_DigestAuthResult
-MHD_digest_auth_check3(struct MHD_Connection *connection, const char *realm, const char *username,
-                       const char *password, unsigned int nonce_timeout, uint32_t max_nc,
-                       enum MHD_DigestAuthMultiQOP mqop, enum MHD_DigestAuthMultiAlgo3 malgo3)
+/* The checks of the 1.0 API: by password, or (password NULL) by the stored
+ * digest of username:realm:password. */
+static enum MHD_DigestAuthResult check3(struct MHD_Connection *connection, const char *realm,
+                                        const char *username, const char *password,
+                                        const void *userdigest, size_t userdigest_size,
+                                        unsigned int nonce_timeout, uint32_t max_nc,
+                                        enum MHD_DigestAuthMultiQOP mqop,
+                                        enum MHD_DigestAuthMultiAlgo3 malgo3)
 {
     struct mhd_digest_cred cred;
     memset(&cred, 0, sizeof(cred));
-    if (password == NULL)
-        return MHD_DAUTH_ERROR;
     cred.realm = realm;
     cred.username = username;
     cred.password = password;
-    cred.nonce_timeout = nonce_timeout;
-    cred.max_nc = max_nc;
-    cred.mqop = mqop;
-    cred.malgo3 = malgo3;
-    return check_conn(connection, &cred);
-}
-
-_MHD_EXTERN enum MHD_DigestAuthResult MHD_digest_auth_check_digest3(
-    struct MHD_Connection *connection, const char *realm, const char *username,
-    const void *userdigest, size_t userdigest_size, unsigned int nonce_timeout, uint32_t max_nc,
-    enum MHD_DigestAuthMultiQOP mqop, enum MHD_DigestAuthMultiAlgo3 malgo3)
-{
-    struct mhd_digest_cred cred;
-    memset(&cred, 0, sizeof(cred));
-    if (userdigest == NULL)
-        return MHD_DAUTH_ERROR;
-    cred.realm = realm;
-    cred.username = username;
     cred.userdigest = userdigest;
     cred.userdigest_size = userdigest_size;
     cred.nonce_timeout = nonce_timeout;
@@ -88,6 +72,28 @@ _MHD_EXTERN enum MHD_DigestAuthResult MHD_digest_auth_check_digest3(
     cred.mqop = mqop;
     cred.malgo3 = malgo3;
     return check_conn(connection, &cred);
+}
+
+_MHD_EXTERN enum MHD_DigestAuthResult
+MHD_digest_auth_check3(struct MHD_Connection *connection, const char *realm, const char *username,
+                       const char *password, unsigned int nonce_timeout, uint32_t max_nc,
+                       enum MHD_DigestAuthMultiQOP mqop, enum MHD_DigestAuthMultiAlgo3 malgo3)
+{
+    if (password == NULL)
+        return MHD_DAUTH_ERROR;
+    return check3(connection, realm, username, password, NULL, 0, nonce_timeout, max_nc, mqop,
+                  malgo3);
+}
+
+_MHD_EXTERN enum MHD_DigestAuthResult MHD_digest_auth_check_digest3(
+    struct MHD_Connection *connection, const char *realm, const char *username,
+    const void *userdigest, size_t userdigest_size, unsigned int nonce_timeout, uint32_t max_nc,
+    enum MHD_DigestAuthMultiQOP mqop, enum MHD_DigestAuthMultiAlgo3 malgo3)
+{
+    if (userdigest == NULL)
+        return MHD_DAUTH_ERROR;
+    return check3(connection, realm, username, NULL, userdigest, userdigest_size, nonce_timeout,
+                  max_nc, mqop, malgo3);
 }
 
 /* ---------------------------------------------------------------------- */
