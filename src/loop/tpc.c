@@ -29,9 +29,14 @@ bool mhd_tpc_init(struct MHD_Daemon *d)
     return true;
 }
 
+/* A connection thread watches two descriptors, its connection and its
+ * wake-up channel, so it always uses poll(): with select() a busy daemon
+ * whose descriptors pass FD_SETSIZE could not start connection threads
+ * (the listener still uses the poller the application chose). */
 static const struct mhd_poller_ops *tpc_poller(const struct MHD_Daemon *d)
 {
-    return (d->flags & MHD_USE_POLL) ? &mhd_poller_poll : &mhd_poller_select;
+    (void)d;
+    return &mhd_poller_poll;
 }
 
 /* Puts `w` on the idle list if it has nothing to do; false when the thread
