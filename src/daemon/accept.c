@@ -84,7 +84,7 @@ enum MHD_Result mhd_daemon_admit(struct MHD_Daemon *d, struct mhd_worker *w, int
     struct mhd_worker *target = w;
     if (w->distributes && !from_app)
         target = balance(d, w);
-    if (mhd_daemon_is_tpc(d)) {
+    if (mhd_daemon_is_tpc(d) && w->kind != WORKER_TPC_CONN) {
         target = mhd_tpc_take_worker(d);
         if (target == NULL) {
             err = EAGAIN;

@@ -116,6 +116,12 @@ struct MHD_Daemon {
     bool tpc_ready;           /* lock and lists initialised */
     bool tpc_stopping;
     atomic_uint tpc_active;   /* connections handed to connection threads */
+    /* Self-accepting connection threads (tpc.c, tpc_listen.c): how many
+     * sleep on the listen socket, how many connections they took, and
+     * whether the listener watches the socket meanwhile. */
+    atomic_uint tpc_waiters;
+    atomic_uint tpc_accepts;
+    atomic_bool tpc_listener_armed;
 
     struct mhd_iplimit *iplimit; /* NULL unless a per-IP limit is set */
     struct mhd_dauth *dauth;     /* digest authentication state */

@@ -117,6 +117,7 @@ static bool start_workers(struct MHD_Daemon *d)
         if (!mhd_worker_init(w, d, kind, ops, accepts))
             return false;
         w->distributes = n > 1;
+        w->tpc_listener = mhd_daemon_is_tpc(d) && accepts;
         d->n_workers = i + 1;
         w->index = i;
         w->conn_limit = limit / n + (i < limit % n ? 1 : 0);

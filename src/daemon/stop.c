@@ -68,6 +68,8 @@ _MHD_EXTERN MHD_socket MHD_quiesce_daemon(struct MHD_Daemon *daemon)
         else
             mhd_worker_wake(w);
     }
+    if (mhd_daemon_is_tpc(d))
+        mhd_tpc_wake_idle(d);
     /* A worker that passed its quiesce check may be accepting one more;
      * once it is counted, an application waiting for
      * MHD_DAEMON_INFO_CURRENT_CONNECTIONS to reach 0 cannot miss it. The

@@ -2,17 +2,37 @@
  * worker serves exactly that connection, so a handler that blocks delays
  * nobody else. Threads are reused: when its connection ends, a thread waits
  * for the next one instead of exiting (up to TPC_MAX_IDLE waiting threads),
- * which saves a thread creation per connection. */
+ * which saves a thread creation per connection.
+ *
+ * Connection threads accept for themselves. A thread whose connection ended
+ * takes the next pending one straight from the listen socket; if none is
+ * pending it sleeps on its park set, where the listen socket is registered
+ * exclusively, so the kernel wakes one waiting thread per new connection and
+ * that thread serves it. Under load a connection thus costs no hand-over
+ * between threads and often no wake-up at all: accept, read, write, close.
+ * The listener thread stays out of the way while threads wait; when none
+ * does, it watches the socket and hands out connections nobody took for a
+ * moment (tpc_listen.c), so a new client is served even while every thread
+ * is busy in a handler. Connections added by the application
+ * (MHD_add_connection) are handed to a waiting thread through its queue. */
 #include "loop/worker.h"
 
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "conn/conn.h"
 #include "daemon/daemon.h"
 #include "util/alloc.h"
+#include "util/sys.h"
 
 #define TPC_MAX_IDLE 64u
+/* Threads started before the listener steps in when the last waiting one
+ * takes a connection: with two, sequential clients never need it. */
+#define TPC_SPARE_THREADS 2u
+/* How long threads leave the listen socket alone after accept() ran out of
+ * descriptors or memory. */
+#define TPC_RETRY_MS 100u
 
 bool mhd_tpc_init(struct MHD_Daemon *d)
 {
@@ -25,6 +45,9 @@ bool mhd_tpc_init(struct MHD_Daemon *d)
     mhd_list_init(&d->tpc_all);
     mhd_list_init(&d->tpc_idle);
     atomic_init(&d->tpc_active, 0);
+    atomic_init(&d->tpc_waiters, 0);
+    atomic_init(&d->tpc_accepts, 0);
+    atomic_init(&d->tpc_listener_armed, false);
     d->tpc_ready = true;
     return true;
 }
@@ -53,22 +76,166 @@ static bool park(struct MHD_Daemon *d, struct mhd_worker *w)
     return true;
 }
 
+static bool may_accept(const struct MHD_Daemon *d)
+{
+    return d->listen_fd != MHD_INVALID_SOCKET &&
+           !atomic_load_explicit(&d->quiesced, memory_order_acquire) &&
+           !atomic_load_explicit(&d->shutdown, memory_order_acquire) &&
+           atomic_load_explicit(&d->tpc_active, memory_order_relaxed) < d->cfg.conn_limit;
+}
+
+static struct mhd_worker *spawn(struct MHD_Daemon *d, bool reserved);
+
+/* The last thread asleep on the listen socket left it. While the daemon
+ * has fewer than TPC_SPARE_THREADS threads another one is started to wait;
+ * otherwise the listener watches the socket from now on. */
+static void last_waiter_gone(struct MHD_Daemon *d)
+{
+    pthread_mutex_lock(&d->tpc_lock);
+    bool grow = d->tpc_threads < TPC_SPARE_THREADS && !d->tpc_stopping;
+    if (grow)
+        grow = spawn(d, false) != NULL;
+    pthread_mutex_unlock(&d->tpc_lock);
+    /* Pairs with mhd_tpc_listener_plan(): it clears `armed` before it
+     * counts the waiters, this counted down before it reads `armed`
+     * (both sequentially consistent), so one of the two sees the other. */
+    if (!grow && !atomic_load(&d->tpc_listener_armed))
+        mhd_worker_wake(&d->workers[0]);
+}
+
+/* Registers the listen socket in the park set, or removes it. */
+static void park_listen(struct mhd_worker *w, bool on)
+{
+    struct MHD_Daemon *d = w->daemon;
+    struct mhd_poll_item *it = &w->park_listen_item;
+    if (it->registered == on)
+        return;
+    if (on) {
+        it->fd = d->listen_fd;
+        it->interest = MHD_POLL_IN | MHD_POLL_EXCL;
+        if (mhd_poller_add(&w->park, it))
+            atomic_fetch_add(&d->tpc_waiters, 1);
+        return;
+    }
+    mhd_poller_remove(&w->park, it);
+    if (atomic_fetch_sub(&d->tpc_waiters, 1) == 1)
+        last_waiter_gone(d);
+}
+
+/* Takes one pending connection for this thread and serves it here; false
+ * when none was taken (nothing pending, or not allowed now). */
+static bool accept_self(struct mhd_worker *w)
+{
+    struct MHD_Daemon *d = w->daemon;
+    if (w->park_retry_at != 0) {
+        if (w->now_ms < w->park_retry_at)
+            return false;
+        w->park_retry_at = 0;
+    }
+    if (!may_accept(d))
+        return false;
+    /* Counted in `accepting` before the quiesce check (see
+     * mhd_daemon_accept); the slot is reserved before accepting, so that
+     * threads racing for the last one never exceed the limit. */
+    atomic_fetch_add(&d->accepting, 1);
+    if (atomic_fetch_add(&d->tpc_active, 1) >= d->cfg.conn_limit ||
+        atomic_load(&d->quiesced)) {
+        mhd_tpc_connection_gone(d);
+        atomic_fetch_sub(&d->accepting, 1);
+        return false;
+    }
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    int fd = accept4(d->listen_fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+        int err = errno;
+        mhd_tpc_connection_gone(d);
+        atomic_fetch_sub(&d->accepting, 1);
+        if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+            mhd_dlog(d, "Cannot accept a connection: %s", strerror(err));
+            w->park_retry_at = w->now_ms + TPC_RETRY_MS;
+        }
+        return false;
+    }
+    atomic_fetch_add_explicit(&d->tpc_accepts, 1, memory_order_relaxed);
+    /* No longer waiting, before the handler runs: it may block, and the
+     * listener must then know that nobody waits. */
+    park_listen(w, false);
+    if (mhd_daemon_admit(d, w, fd, (struct sockaddr *)&ss, len, false) != MHD_YES)
+        mhd_tpc_connection_gone(d);
+    mhd_worker_run_events(w, NULL, 0);
+    return true;
+}
+
+/* Sleeps on the park set until this thread is woken (stop, quiesce, a
+ * posted connection) or may have a connection to accept, and accepts it. */
+static void park_wait(struct mhd_worker *w)
+{
+    struct MHD_Daemon *d = w->daemon;
+    park_listen(w, w->park_retry_at == 0 && may_accept(d));
+    int timeout = -1;
+    if (w->park_retry_at != 0)
+        timeout = w->park_retry_at > w->now_ms ? (int)(w->park_retry_at - w->now_ms) : 0;
+    struct mhd_poll_event ev[2];
+    int n = w->park.ops->wait(&w->park, timeout, ev, 2);
+    mhd_worker_update_clock(w);
+    bool incoming = false;
+    for (int i = 0; i < n; i++) {
+        if (ev[i].item == &w->park_wake_item)
+            mhd_worker_drain_wake(w);
+        else
+            incoming = true;
+    }
+    if (incoming && !atomic_load_explicit(&w->posted, memory_order_acquire) &&
+        !atomic_load_explicit(&w->stop, memory_order_acquire)) {
+        /* Off the idle list first, so that MHD_add_connection cannot pick
+         * this thread meanwhile; one that already did is served first. */
+        pthread_mutex_lock(&d->tpc_lock);
+        bool idle = mhd_link_is_linked(&w->tpc_idle_link);
+        if (idle) {
+            mhd_list_remove(&w->tpc_idle_link);
+            d->tpc_idle_count--;
+        }
+        pthread_mutex_unlock(&d->tpc_lock);
+        if (idle && !accept_self(w) && w->park_retry_at == 0 && may_accept(d))
+            return; /* another thread was quicker: wait again as before */
+    }
+    park_listen(w, false);
+    /* Off the idle list in every case: at the top of its loop a thread
+     * can then not be handed out while it looks at itself. */
+    pthread_mutex_lock(&d->tpc_lock);
+    if (mhd_link_is_linked(&w->tpc_idle_link)) {
+        mhd_list_remove(&w->tpc_idle_link);
+        d->tpc_idle_count--;
+    }
+    pthread_mutex_unlock(&d->tpc_lock);
+}
+
 static void *tpc_main(void *arg)
 {
     struct mhd_worker *w = arg;
     struct MHD_Daemon *d = w->daemon;
     mhd_worker_enter_thread(w);
+    mhd_worker_update_clock(w);
     while (!atomic_load_explicit(&w->stop, memory_order_acquire)) {
+        if (w->n_conns == 0 && !atomic_load(&w->tpc_reserved) &&
+            !atomic_load_explicit(&w->posted, memory_order_acquire)) {
+            if (accept_self(w))
+                continue;
+            pthread_mutex_lock(&d->tpc_lock);
+            bool stay = park(d, w);
+            bool parked = mhd_link_is_linked(&w->tpc_idle_link);
+            pthread_mutex_unlock(&d->tpc_lock);
+            if (!stay)
+                break;
+            if (parked)
+                park_wait(w);
+            continue;
+        }
         if (!mhd_worker_run_once(w, -1))
             break;
-        if (w->n_conns != 0)
-            continue;
-        pthread_mutex_lock(&d->tpc_lock);
-        bool stay = park(d, w);
-        pthread_mutex_unlock(&d->tpc_lock);
-        if (!stay)
-            break;
     }
+    park_listen(w, false);
     /* Off the lists first, so that a stop no longer wakes this worker
      * through the descriptor it is about to close. A worker just handed
      * out (taken off the idle list, its connection not posted yet) waits
@@ -83,6 +250,7 @@ static void *tpc_main(void *arg)
     }
     mhd_list_remove(&w->tpc_link);
     pthread_mutex_unlock(&d->tpc_lock);
+    mhd_poller_deinit(&w->park);
     mhd_worker_deinit(w);
     /* Freed before the signal: once MHD_stop_daemon sees the count drop it
      * returns, and nothing of this thread may be left to release then. */
@@ -101,8 +269,27 @@ static void *tpc_main(void *arg)
     return NULL;
 }
 
-/* Starts a new connection thread; d->tpc_lock held. */
-static struct mhd_worker *spawn(struct MHD_Daemon *d)
+/* The park set: the wake-up channel, and the listen socket while the
+ * thread waits for a connection. */
+static bool park_open(struct mhd_worker *w)
+{
+    w->park_listen_item.fd = -1;
+    w->park_listen_item.index = -1;
+    if (!mhd_poller_init(&w->park, &mhd_poller_epoll))
+        return false;
+    w->park_wake_item.fd = w->wake_fd;
+    w->park_wake_item.index = -1;
+    w->park_wake_item.interest = MHD_POLL_IN;
+    if (!mhd_poller_add(&w->park, &w->park_wake_item)) {
+        mhd_poller_deinit(&w->park);
+        return false;
+    }
+    return true;
+}
+
+/* Starts a new connection thread, reserved for a connection about to be
+ * posted or (!reserved) to accept one itself; d->tpc_lock held. */
+static struct mhd_worker *spawn(struct MHD_Daemon *d, bool reserved)
 {
     struct mhd_worker *w = mhd_alloc(sizeof(*w));
     if (w == NULL)
@@ -114,8 +301,14 @@ static struct mhd_worker *spawn(struct MHD_Daemon *d)
     mhd_link_init(&w->tpc_link);
     mhd_link_init(&w->tpc_idle_link);
     w->conn_limit = 1;
-    w->tpc_reserved = true;
+    w->tpc_reserved = reserved;
+    if (!park_open(w)) {
+        mhd_worker_deinit(w);
+        mhd_free(w);
+        return NULL;
+    }
     if (!mhd_worker_start_joinable(w, tpc_main)) {
+        mhd_poller_deinit(&w->park);
         mhd_worker_deinit(w);
         mhd_free(w);
         return NULL;
@@ -137,7 +330,7 @@ struct mhd_worker *mhd_tpc_take_worker(struct MHD_Daemon *d)
             w = mhd_container_of(k, struct mhd_worker, tpc_idle_link);
             w->tpc_reserved = true;
         } else {
-            w = spawn(d);
+            w = spawn(d, true);
         }
     }
     pthread_mutex_unlock(&d->tpc_lock);
@@ -186,4 +379,14 @@ void mhd_tpc_stop(struct MHD_Daemon *d)
     pthread_cond_destroy(&d->tpc_cond);
     pthread_mutex_destroy(&d->tpc_lock);
     d->tpc_ready = false;
+}
+
+void mhd_tpc_wake_idle(struct MHD_Daemon *d)
+{
+    if (!d->tpc_ready)
+        return;
+    pthread_mutex_lock(&d->tpc_lock);
+    for (struct mhd_link *k = mhd_list_first(&d->tpc_idle); k; k = mhd_list_next(&d->tpc_idle, k))
+        mhd_worker_wake(mhd_container_of(k, struct mhd_worker, tpc_idle_link));
+    pthread_mutex_unlock(&d->tpc_lock);
 }

@@ -201,7 +201,7 @@ void mhd_worker_wake(struct mhd_worker *w)
     (void)n; /* a full counter is fine: the worker is awake anyway */
 }
 
-static void drain_wake(struct mhd_worker *w)
+void mhd_worker_drain_wake(struct mhd_worker *w)
 {
     uint64_t v;
     ssize_t n = read(w->wake_fd, &v, sizeof(v));
@@ -321,7 +321,7 @@ static void dispatch(struct mhd_worker *w, struct mhd_poll_event *ev, int n)
         if (it == &w->listen_item) {
             accept_ready = true;
         } else if (it == &w->wake_item) {
-            drain_wake(w);
+            mhd_worker_drain_wake(w);
             if (atomic_load_explicit(&w->daemon->quiesced, memory_order_acquire))
                 mhd_worker_listen_drop(w);
             else if (w->listen_paused && !w->listen_retry_at && !mhd_worker_at_limit(w))
@@ -332,7 +332,9 @@ static void dispatch(struct mhd_worker *w, struct mhd_poll_event *ev, int n)
                 mhd_conn_on_events(c, ev[i].events);
         }
     }
-    if (accept_ready)
+    if (accept_ready && w->tpc_listener)
+        mhd_tpc_listener_ready(w);
+    else if (accept_ready)
         mhd_daemon_accept(w);
 }
 
@@ -365,6 +367,11 @@ bool mhd_worker_run_once(struct mhd_worker *w, int64_t max_wait_ms)
 {
     mhd_worker_update_clock(w);
     int64_t t = mhd_worker_next_timeout(w);
+    if (w->tpc_listener) {
+        int64_t g = mhd_tpc_listener_plan(w);
+        if (g >= 0 && (t < 0 || g < t))
+            t = g;
+    }
     if (max_wait_ms >= 0 && (t < 0 || t > max_wait_ms))
         t = max_wait_ms;
     if (t > INT_MAX)

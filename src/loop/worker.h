@@ -85,7 +85,20 @@ struct mhd_worker {
     /* Thread per connection: links in the daemon's lists. */
     struct mhd_link tpc_link;
     struct mhd_link tpc_idle_link;
-    bool tpc_reserved; /* handed out for a connection not posted yet */
+    /* Handed out for a connection not posted yet; written under the
+     * daemon's tpc_lock, read by the thread itself without it. */
+    atomic_bool tpc_reserved;
+    /* A connection thread without a connection sleeps on its park set
+     * (epoll): its wake-up channel and, while it may accept, the listen
+     * socket, shared exclusively with the other waiting threads. */
+    struct mhd_poller park;
+    struct mhd_poll_item park_wake_item;
+    struct mhd_poll_item park_listen_item;
+    uint64_t park_retry_at; /* out of descriptors: accept again from then on */
+    /* The listener of a thread-per-connection daemon (tpc_listen.c). */
+    bool tpc_listener;
+    uint64_t tpc_grace_until;  /* 0, or when it hands out what still waits */
+    unsigned int tpc_grace_accepts;
 };
 
 /* Sets up `w` for daemon `d` with the poller backend `ops`; `accepts` says
@@ -122,6 +135,8 @@ int64_t mhd_worker_next_timeout(struct mhd_worker *w);
 
 /* Wakes the worker's thread (no-op without a wake-up channel). */
 void mhd_worker_wake(struct mhd_worker *w);
+/* Resets the wake-up channel after it fired. */
+void mhd_worker_drain_wake(struct mhd_worker *w);
 
 /* Posts a connection created on another thread to `w` and wakes it. */
 void mhd_worker_post_conn(struct mhd_worker *w, struct MHD_Connection *c);
@@ -168,6 +183,16 @@ struct mhd_worker *mhd_tpc_take_worker(struct MHD_Daemon *d);
 void mhd_tpc_post_conn(struct MHD_Daemon *d, struct mhd_worker *w, struct MHD_Connection *c);
 void mhd_tpc_connection_gone(struct MHD_Daemon *d);
 void mhd_tpc_stop(struct MHD_Daemon *d);
+/* Wakes the waiting connection threads (quiesce: they let go of the listen
+ * socket). */
+void mhd_tpc_wake_idle(struct MHD_Daemon *d);
+
+/* The listener of a thread-per-connection daemon (tpc_listen.c): before
+ * each wait, mhd_tpc_listener_plan() decides whether it polls the listen
+ * socket and returns how long it may wait at most (-1: no limit);
+ * mhd_tpc_listener_ready() handles a pending connection. */
+int64_t mhd_tpc_listener_plan(struct mhd_worker *w);
+void mhd_tpc_listener_ready(struct mhd_worker *w);
 
 /* Timeout bookkeeping (timeouts.c). */
 void mhd_timeout_touch(struct mhd_worker *w, struct MHD_Connection *c);

@@ -6,7 +6,11 @@
  * asserts independence only where the mode promises it. Internal threads
  * get the stack size of MHD_OPTION_THREAD_STACK_SIZE, seen from inside the
  * handler through pthread_getattr_np. A pool wakes one worker per new
- * connection (counted in the workers' context switches), not all. */
+ * connection (counted in the workers' context switches), not all. With a
+ * thread per connection, sequential clients are served by waiting threads
+ * that accept for themselves: about one wake-up per connection, not the
+ * listener's and a connection thread's; and once every thread blocks in a
+ * handler, a new client still gets a thread of its own. */
 #include <dirent.h>
 #include <pthread.h>
 #include <signal.h>
@@ -299,6 +303,57 @@ static void test_pool_wakeups(enum ts_mode mode)
     ts_stop(&ts);
 }
 
+/* Thread per connection: 100 clients one after the other wake about one
+ * thread each (a waiting thread accepts and serves; the listener stays
+ * asleep), then with every thread blocked in a handler a new client is
+ * still answered at once. */
+static void test_tpc_self_accept(enum ts_mode mode)
+{
+    struct test_server ts;
+    gate_reset();
+    if (!is_tpc(mode) || !ts_start(&ts, mode, 0, handler, NULL, NULL))
+        return;
+    const char *name = ts_mode_names[mode];
+    enum { N = 100, BLOCKED = 3 };
+    char buf[512];
+    rs_exchange(ts.port, fast_req, sizeof(fast_req) - 1, buf, sizeof(buf), 2000);
+    rs_exchange(ts.port, fast_req, sizeof(fast_req) - 1, buf, sizeof(buf), 2000);
+    unsigned long before = worker_sleeps();
+    int served = 0;
+    for (int i = 0; i < N; i++) {
+        rs_exchange(ts.port, fast_req, sizeof(fast_req) - 1, buf, sizeof(buf), 2000);
+        served += rs_status(buf) == 200;
+    }
+    unsigned long wakes = worker_sleeps() - before;
+    CHECK_EQ_INT(served, N);
+    if (test_slow() > 1)
+        printf("%s: %lu wake-ups for %d connections, not judged under TEST_SLOW\n", name, wakes,
+               N);
+    else
+        CHECK_MSG(wakes < N + N / 2, "%s: %lu wake-ups for %d sequential connections", name,
+                  wakes, N);
+    /* The waiting threads (two by now) and one more all block. */
+    int fds[BLOCKED];
+    for (int i = 0; i < BLOCKED; i++) {
+        fds[i] = rs_connect(ts.port);
+        rs_send(fds[i], block_req, sizeof(block_req) - 1);
+        CHECK_MSG(gate_wait_inside(i + 1, 5000), "%s: blocking client %d not in its handler",
+                  name, i);
+    }
+    uint64_t t0 = ts_now_ms();
+    rs_exchange(ts.port, fast_req, sizeof(fast_req) - 1, buf, sizeof(buf), 2000);
+    uint64_t took = ts_now_ms() - t0;
+    CHECK_MSG(rs_status(buf) == 200, "%s: new client not served while all threads block", name);
+    CHECK_MSG(took < 500, "%s: new client waited %llu ms", name, (unsigned long long)took);
+    gate_open();
+    for (int i = 0; i < BLOCKED; i++) {
+        rs_recv(fds[i], buf, sizeof(buf), 5000, NULL);
+        CHECK_MSG(rs_status(buf) == 200, "%s: blocked client %d got %.30s", name, i, buf);
+        close(fds[i]);
+    }
+    ts_stop(&ts);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -310,6 +365,7 @@ int main(void)
         test_concurrent_handlers(mode);
         test_stack_size(mode);
         test_pool_wakeups(mode);
+        test_tpc_self_accept(mode);
         printf("mode %-12s %s\n", ts_mode_names[mode],
                check_failed_ == failed_before ? "ok" : "FAIL");
     }
