@@ -86,20 +86,20 @@ static bool may_accept(const struct MHD_Daemon *d)
 
 static struct mhd_worker *spawn(struct MHD_Daemon *d, bool reserved);
 
-/* The last thread asleep on the listen socket left it. While the daemon
- * has fewer than TPC_SPARE_THREADS threads another one is started to wait;
- * otherwise the listener watches the socket from now on. */
+/* The last thread asleep on the listen socket left it: the listener
+ * watches the socket from now on. While the daemon has fewer than
+ * TPC_SPARE_THREADS threads another one is started too, which will wait
+ * unless it finds a connection at once. */
 static void last_waiter_gone(struct MHD_Daemon *d)
 {
     pthread_mutex_lock(&d->tpc_lock);
-    bool grow = d->tpc_threads < TPC_SPARE_THREADS && !d->tpc_stopping;
-    if (grow)
-        grow = spawn(d, false) != NULL;
+    if (d->tpc_threads < TPC_SPARE_THREADS && !d->tpc_stopping)
+        (void)spawn(d, false);
     pthread_mutex_unlock(&d->tpc_lock);
     /* Pairs with mhd_tpc_listener_plan(): it clears `armed` before it
      * counts the waiters, this counted down before it reads `armed`
      * (both sequentially consistent), so one of the two sees the other. */
-    if (!grow && !atomic_load(&d->tpc_listener_armed))
+    if (!atomic_load(&d->tpc_listener_armed))
         mhd_worker_wake(&d->workers[0]);
 }
 

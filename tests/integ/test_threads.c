@@ -354,6 +354,40 @@ static void test_tpc_self_accept(enum ts_mode mode)
     ts_stop(&ts);
 }
 
+/* Thread per connection: after a first client the daemon has a thread
+ * waiting on the listen socket; ten keep-alive clients arriving together
+ * must each get a thread of their own while all stay connected, whoever
+ * of the waiting thread, a thread started meanwhile or the listener takes
+ * them. */
+static void test_tpc_burst(enum ts_mode mode)
+{
+    struct test_server ts;
+    if (!is_tpc(mode) || !ts_start(&ts, mode, 0, handler, NULL, NULL))
+        return;
+    const char *name = ts_mode_names[mode];
+    enum { K = 10 };
+    static const char ka_req[] = "GET /fast HTTP/1.1\r\nHost: h\r\n\r\n";
+    char buf[512];
+    rs_exchange(ts.port, fast_req, sizeof(fast_req) - 1, buf, sizeof(buf), 2000);
+    CHECK_EQ_INT(rs_status(buf), 200);
+    int fds[K];
+    for (int i = 0; i < K; i++)
+        fds[i] = rs_connect(ts.port);
+    for (int i = 0; i < K; i++)
+        rs_send(fds[i], ka_req, sizeof(ka_req) - 1);
+    int answered = 0;
+    for (int i = 0; i < K; i++) {
+        memset(buf, 0, sizeof(buf));
+        rs_recv_response(fds[i], buf, sizeof(buf), 2000);
+        answered += rs_status(buf) == 200;
+    }
+    CHECK_MSG(answered == K, "%s: %d of %d keep-alive clients answered while all stay open",
+              name, answered, K);
+    for (int i = 0; i < K; i++)
+        close(fds[i]);
+    ts_stop(&ts);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -366,6 +400,7 @@ int main(void)
         test_stack_size(mode);
         test_pool_wakeups(mode);
         test_tpc_self_accept(mode);
+        test_tpc_burst(mode);
         printf("mode %-12s %s\n", ts_mode_names[mode],
                check_failed_ == failed_before ? "ok" : "FAIL");
     }
