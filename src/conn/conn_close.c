@@ -54,6 +54,7 @@ void mhd_conn_close(struct MHD_Connection *c, enum MHD_RequestTerminationCode wh
     }
     c->state = CONN_CLOSED;
     mhd_list_push_back(&w->closed, &c->qlink);
+    w->n_closed++;
 }
 
 void mhd_conn_close_gracefully(struct MHD_Connection *c, enum MHD_RequestTerminationCode why)

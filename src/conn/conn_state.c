@@ -52,6 +52,7 @@ bool mhd_conn_start(struct MHD_Connection *c)
         mhd_dlog(d, "Socket %d does not fit in the select() set", c->fd);
         c->state = CONN_CLOSED;
         mhd_list_push_back(&w->closed, &c->qlink);
+        w->n_closed++;
         return false;
     }
     c->notified_start = true;

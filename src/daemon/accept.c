@@ -39,7 +39,10 @@ static struct mhd_worker *balance(struct MHD_Daemon *d, struct mhd_worker *w)
             best_load = load;
         }
     }
-    if (w->n_conns < w->conn_limit && w->n_conns <= best_load + 1)
+    /* Connections this worker closed since its loop began (a batch of
+     * short ones, served at once) no longer count as work. */
+    unsigned int mine = w->n_conns - w->n_closed;
+    if (w->n_conns < w->conn_limit && mine <= best_load + 1)
         return w;
     return best;
 }

@@ -175,6 +175,7 @@ static void close_all(struct mhd_worker *w)
         mhd_list_remove(&c->qlink);
         mhd_conn_destroy(c);
     }
+    w->n_closed = 0;
 }
 
 void mhd_worker_deinit(struct mhd_worker *w)
@@ -359,6 +360,7 @@ static void cleanup(struct mhd_worker *w)
     struct mhd_link *k;
     while ((k = mhd_list_first(&w->closed)) != NULL) {
         mhd_list_remove(k);
+        w->n_closed--;
         mhd_conn_destroy(mhd_container_of(k, struct MHD_Connection, qlink));
     }
 }

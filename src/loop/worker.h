@@ -67,6 +67,7 @@ struct mhd_worker {
     struct mhd_list backoffs;   /* connections waiting to ask their content reader again */
     struct mhd_list closed;     /* connections to free at the end of the iteration */
     unsigned int n_conns;       /* written by the worker, read by info queries */
+    unsigned int n_closed;      /* of those, closed and waiting on `closed` */
     atomic_uint n_conns_public;
     unsigned int conn_limit;
 
