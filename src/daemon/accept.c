@@ -90,6 +90,14 @@ enum MHD_Result mhd_daemon_admit(struct MHD_Daemon *d, struct mhd_worker *w, int
     if (mhd_daemon_is_tpc(d) && w->kind != WORKER_TPC_CONN) {
         target = mhd_tpc_take_worker(d);
         if (target == NULL) {
+            /* No thread for it (out of descriptors or memory): the
+             * listener rests a while instead of accepting and dropping
+             * more; threads that are running still accept for
+             * themselves. */
+            if (!from_app) {
+                mhd_worker_listen_pause(w, true);
+                mhd_worker_listen_retry_later(w);
+            }
             err = EAGAIN;
             goto refuse;
         }
@@ -136,6 +144,10 @@ static int take_pending(struct mhd_worker *w, struct sockaddr_storage *ss, sockl
         errno = 0;
         return -1;
     }
+    if (atomic_load_explicit(&w->listen_paused, memory_order_relaxed)) {
+        errno = 0; /* paused during this batch */
+        return -1;
+    }
 #ifdef HAVE_ACCEPT4
     return accept4(d->listen_fd, (struct sockaddr *)ss, len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 #else
@@ -143,7 +155,7 @@ static int take_pending(struct mhd_worker *w, struct sockaddr_storage *ss, sockl
 #endif
 }
 
-void mhd_daemon_accept(struct mhd_worker *w)
+bool mhd_daemon_accept(struct mhd_worker *w)
 {
     struct MHD_Daemon *d = w->daemon;
     for (int i = 0; i < ACCEPT_BATCH; i++) {
@@ -171,8 +183,9 @@ void mhd_daemon_accept(struct mhd_worker *w)
             mhd_worker_listen_pause(w, true);
             mhd_worker_listen_retry_later(w);
         }
-        return;
+        return false;
     }
+    return true;
 }
 
 /* The worker that takes an added connection: the first with room, starting

@@ -153,8 +153,9 @@ bool mhd_options_parse(struct MHD_Daemon *d, va_list ap);
 bool mhd_listen_open(struct MHD_Daemon *d);
 
 /* Accepts pending connections on the listen socket for `w` until the
- * backlog is empty, a batch limit or the worker's connection limit. */
-void mhd_daemon_accept(struct mhd_worker *w);
+ * backlog is empty, a batch limit or the worker's connection limit; true
+ * when it stopped at the batch limit (more may be pending). */
+bool mhd_daemon_accept(struct mhd_worker *w);
 
 /* Applies the limits and the accept policy to a new socket and hands it to a
  * worker. Takes `fd` in every case (closes it on refusal). `from_app` is true

@@ -17,6 +17,8 @@
 #include "daemon/daemon.h"
 
 #define TPC_GRACE_MS 2u
+/* Batches of mhd_daemon_accept() in one hand-out, at most. */
+#define TPC_HANDOUT_BATCHES 16
 
 /* A no-op when nothing changes (poller.h). */
 static void watch(struct mhd_worker *w, bool on)
@@ -29,6 +31,16 @@ static void watch(struct mhd_worker *w, bool on)
 static bool listening(const struct mhd_worker *w)
 {
     return w->listen_item.fd >= 0 && w->listen_item.registered && !w->listen_paused;
+}
+
+/* Hands out what is pending, all of it: the listener has no connections of
+ * its own to starve, and once it has started threads for one batch it may
+ * wait long for the CPU (those threads are busy serving). */
+static void hand_out(struct mhd_worker *w)
+{
+    for (int i = 0; i < TPC_HANDOUT_BATCHES && mhd_daemon_accept(w); i++)
+        if (!listening(w))
+            break;
 }
 
 int64_t mhd_tpc_listener_plan(struct mhd_worker *w)
@@ -48,7 +60,7 @@ int64_t mhd_tpc_listener_plan(struct mhd_worker *w)
         w->tpc_grace_until = 0;
         if (atomic_load(&d->tpc_waiters) == 0 &&
             atomic_load_explicit(&d->tpc_accepts, memory_order_relaxed) == w->tpc_grace_accepts)
-            mhd_daemon_accept(w);
+            hand_out(w);
         if (!listening(w))
             return mhd_tpc_listener_plan(w);
     }
@@ -67,7 +79,7 @@ void mhd_tpc_listener_ready(struct mhd_worker *w)
     if (atomic_load(&d->tpc_waiters) != 0)
         return; /* a thread woken with us takes it */
     if (atomic_load(&d->tpc_active) == 0) {
-        mhd_daemon_accept(w);
+        hand_out(w);
         return;
     }
     w->tpc_grace_until = w->now_ms + TPC_GRACE_MS;
