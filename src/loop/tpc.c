@@ -76,6 +76,17 @@ static bool park(struct MHD_Daemon *d, struct mhd_worker *w)
     return true;
 }
 
+/* Takes `w` off the idle list if it is on it; true if it was. Called with
+ * d->tpc_lock held. */
+static bool unpark(struct MHD_Daemon *d, struct mhd_worker *w)
+{
+    if (!mhd_link_is_linked(&w->tpc_idle_link))
+        return false;
+    mhd_list_remove(&w->tpc_idle_link);
+    d->tpc_idle_count--;
+    return true;
+}
+
 static bool may_accept(const struct MHD_Daemon *d)
 {
     return d->listen_fd != MHD_INVALID_SOCKET &&
@@ -191,11 +202,7 @@ static void park_wait(struct mhd_worker *w)
         /* Off the idle list first, so that MHD_add_connection cannot pick
          * this thread meanwhile; one that already did is served first. */
         pthread_mutex_lock(&d->tpc_lock);
-        bool idle = mhd_link_is_linked(&w->tpc_idle_link);
-        if (idle) {
-            mhd_list_remove(&w->tpc_idle_link);
-            d->tpc_idle_count--;
-        }
+        bool idle = unpark(d, w);
         pthread_mutex_unlock(&d->tpc_lock);
         if (idle && !accept_self(w) && w->park_retry_at == 0 && may_accept(d))
             return; /* another thread was quicker: wait again as before */
@@ -204,10 +211,7 @@ static void park_wait(struct mhd_worker *w)
     /* Off the idle list in every case: at the top of its loop a thread
      * can then not be handed out while it looks at itself. */
     pthread_mutex_lock(&d->tpc_lock);
-    if (mhd_link_is_linked(&w->tpc_idle_link)) {
-        mhd_list_remove(&w->tpc_idle_link);
-        d->tpc_idle_count--;
-    }
+    (void)unpark(d, w);
     pthread_mutex_unlock(&d->tpc_lock);
 }
 
@@ -244,10 +248,7 @@ static void *tpc_main(void *arg)
     pthread_mutex_lock(&d->tpc_lock);
     while (w->tpc_reserved)
         pthread_cond_wait(&d->tpc_cond, &d->tpc_lock);
-    if (mhd_link_is_linked(&w->tpc_idle_link)) {
-        mhd_list_remove(&w->tpc_idle_link);
-        d->tpc_idle_count--;
-    }
+    (void)unpark(d, w);
     mhd_list_remove(&w->tpc_link);
     pthread_mutex_unlock(&d->tpc_lock);
     mhd_poller_deinit(&w->park);
