@@ -6,6 +6,7 @@
 #   make check SAN=address,undefined   the same under sanitizers (SAN=thread too)
 #   make valgrind            every test under valgrind's memcheck (no error, no leak)
 #   make demo                builds and starts examples/demo on http://127.0.0.1:8080
+#   make TLS=no              the library without GnuTLS (no HTTPS), in build/notls
 #
 # The build honours CC, CFLAGS, CPPFLAGS and LDFLAGS.
 
@@ -13,6 +14,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 PREFIX ?= /usr/local
 SAN ?=
+TLS ?= yes
 WERROR ?= -Werror
 comma := ,
 
@@ -27,6 +29,19 @@ BUILD := build/san-$(subst $(comma),-,$(SAN))
 SANFLAGS := -fsanitize=$(SAN) -fno-sanitize-recover=all -fno-omit-frame-pointer
 endif
 
+# HTTPS through GnuTLS, unless TLS=no: then src/io/tls_none.c stands in
+# for the GnuTLS files and MHD_USE_TLS makes MHD_start_daemon fail.
+TLS_SRCS := src/io/tls_setup.c src/io/tls_replay.c src/io/transport_tls.c
+ifeq ($(TLS),no)
+BUILD := $(BUILD)/notls
+TLS_LIBS :=
+LIB_EXCLUDE := $(TLS_SRCS)
+else
+TLS_LIBS := -lgnutls
+LIB_EXCLUDE := src/io/tls_none.c
+TEST_TLS := -DMHD_TEST_EXPECT_TLS
+endif
+
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wold-style-definition -Wpointer-arith -Wcast-qual -Wwrite-strings -Wundef -Wvla \
 	-Wformat=2 -Wimplicit-fallthrough $(WERROR)
@@ -35,9 +50,9 @@ TEST_WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wvla $(WERROR) -Wno-unused-funct
 BASE_CPPFLAGS := -D_GNU_SOURCE -Iinclude -Isrc
 LIB_CPPFLAGS := $(BASE_CPPFLAGS) '-D_MHD_EXTERN=extern __attribute__((visibility("default")))'
 LIB_CFLAGS := -std=c11 -fPIC -fvisibility=hidden -pthread $(WARN) $(SANFLAGS) $(CFLAGS)
-TEST_CFLAGS := -std=c11 -pthread $(TEST_WARN) $(SANFLAGS) $(CFLAGS)
+TEST_CFLAGS := -std=c11 -pthread $(TEST_WARN) $(TEST_TLS) $(SANFLAGS) $(CFLAGS)
 
-LIB_SRCS := $(sort $(wildcard src/*/*.c))
+LIB_SRCS := $(filter-out $(LIB_EXCLUDE),$(sort $(wildcard src/*/*.c)))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 SHARED := $(BUILD)/lib/libmicrohttpd.so.$(VERSION_FILE)
 STATIC := $(BUILD)/lib/libmicrohttpd.a
@@ -56,6 +71,7 @@ EXAMPLE_SRCS := $(sort $(wildcard examples/*.c))
 EXAMPLE_BINS := $(EXAMPLE_SRCS:%.c=$(BUILD)/%)
 
 CURL_LIBS := -lcurl
+TEST_LIBS := $(TLS_LIBS) $(CURL_LIBS)
 
 .PHONY: all lib tests examples check deps-check install demo clean format format-check lint \
 	valgrind
@@ -73,7 +89,7 @@ $(SHARED): $(LIB_OBJS) src/libmicrohttpd.map
 	@mkdir -p $(@D)
 	$(CC) -shared -pthread $(SANFLAGS) $(CFLAGS) -Wl,-soname,$(SONAME) \
 		-Wl,--version-script=src/libmicrohttpd.map -Wl,-z,defs \
-		-o $@ $(LIB_OBJS) $(LDFLAGS)
+		-o $@ $(LIB_OBJS) $(LDFLAGS) $(TLS_LIBS)
 
 $(BUILD)/lib/$(SONAME): $(SHARED)
 	ln -sf libmicrohttpd.so.$(VERSION_FILE) $@
@@ -102,13 +118,13 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(STATIC) $(TESTLIB)
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	@$(CC) $(BASE_CPPFLAGS) -Itests/lib $(CPPFLAGS) $(TEST_CFLAGS) -MMD -MP $< -o $@ \
-		$(TESTLIB) $(STATIC) $(LDFLAGS) $(CURL_LIBS)
+		$(TESTLIB) $(STATIC) $(LDFLAGS) $(TEST_LIBS)
 
 $(BUILD)/tests/integ/%: tests/integ/%.c $(STATIC) $(TESTLIB)
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	@$(CC) $(BASE_CPPFLAGS) -Itests/lib $(CPPFLAGS) $(TEST_CFLAGS) -MMD -MP $< -o $@ \
-		$(TESTLIB) $(STATIC) $(LDFLAGS) $(CURL_LIBS)
+		$(TESTLIB) $(STATIC) $(LDFLAGS) $(TEST_LIBS)
 
 $(BUILD)/tests/abi/%: tests/abi/%.c
 	@mkdir -p $(@D)
@@ -118,7 +134,8 @@ $(BUILD)/tests/abi/%: tests/abi/%.c
 $(BUILD)/examples/%: examples/%.c $(STATIC)
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	@$(CC) $(BASE_CPPFLAGS) $(CPPFLAGS) $(TEST_CFLAGS) -MMD -MP $< -o $@ $(STATIC) $(LDFLAGS)
+	@$(CC) $(BASE_CPPFLAGS) $(CPPFLAGS) $(TEST_CFLAGS) -MMD -MP $< -o $@ $(STATIC) $(LDFLAGS) \
+		$(TLS_LIBS)
 
 tests: lib $(UNIT_BINS) $(INTEG_BINS) $(ABI_BINS) examples
 
@@ -151,7 +168,8 @@ install: lib
 	ln -sf libmicrohttpd.so.$(VERSION_FILE) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libmicrohttpd.so
 	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/
-	sed -e 's|@PREFIX@|$(PREFIX)|' libmicrohttpd.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libmicrohttpd.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@REQUIRES_PRIVATE@|$(if $(TLS_LIBS),gnutls,)|' \
+		libmicrohttpd.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libmicrohttpd.pc
 
 demo:
 	@scripts/deps.sh build

@@ -19,7 +19,7 @@ bench-deps:
 $(BENCH_BIN)/hello-ours: bench/hello.c include/microhttpd.h $(STATIC) | bench-deps
 	@mkdir -p $(@D)
 	@echo "  CC      $@ (ours)"
-	@$(CC) $(BENCH_CFLAGS) $(SANFLAGS) -Iinclude $< $(STATIC) -o $@
+	@$(CC) $(BENCH_CFLAGS) $(SANFLAGS) -Iinclude $< $(STATIC) -o $@ $(TLS_LIBS)
 
 $(BENCH_BIN)/hello-mhd: bench/hello.c | bench-deps
 	@mkdir -p $(@D)

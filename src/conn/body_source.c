@@ -29,7 +29,8 @@ static bool sendfile_allowed(const struct MHD_Connection *c)
     /* sendfile() may raise SIGPIPE; our own threads block it, an
      * application thread only if the application says so. */
     const struct MHD_Daemon *d = c->daemon;
-    return !c->tx.chunked && (mhd_daemon_has_threads(d) || d->cfg.sigpipe_by_app);
+    return !c->tx.chunked && mhd_conn_tp(c)->sendfile != NULL &&
+           (mhd_daemon_has_threads(d) || d->cfg.sigpipe_by_app);
 }
 
 /* In-memory bodies: the first chunk header joins the head, the chunked end
@@ -308,7 +309,7 @@ enum mhd_io mhd_body_send_direct(struct MHD_Connection *c)
     size_t len = left > SENDFILE_STEP ? SENDFILE_STEP : (size_t)left;
     uint64_t off = r->fd_offset + tx->body_pos;
     size_t sent = 0;
-    enum mhd_io io = mhd_conn_tp(c)->sendfile(c->fd, r->fd, &off, len, &sent);
+    enum mhd_io io = mhd_conn_tp(c)->sendfile(&c->xp, r->fd, &off, len, &sent);
     if (io == IO_FAILED && (errno == EINVAL || errno == ENOSYS) && tx->body_pos == 0) {
         /* Not a file sendfile can read: fall back to reads. */
         tx->use_sendfile = false;

@@ -25,14 +25,17 @@
 #include <sys/socket.h>
 
 #include "http/http.h"
+#include "io/transport.h"
 #include "loop/poller.h"
 #include "microhttpd.h"
 #include "util/list.h"
 
 struct mhd_worker;
 struct mhd_dauth;
+struct mhd_relay;
 
 enum mhd_conn_state {
+    CONN_HANDSHAKE,     /* the transport's handshake (TLS), before any request */
     CONN_IDLE,          /* between requests, nothing buffered, no pool */
     CONN_HEAD,          /* receiving the request head */
     CONN_FIRST_CALL,    /* head parsed: the handler's first call is due */
@@ -143,6 +146,7 @@ struct MHD_Connection {
     struct mhd_worker *worker;
     struct MHD_Daemon *daemon; /* the daemon the application created */
     int fd;
+    struct mhd_xport xp; /* how bytes move: plain socket or TLS */
     enum mhd_conn_state state;
 
     bool read_ready;  /* the socket may have input */
@@ -181,6 +185,7 @@ struct MHD_Connection {
      * MHD_get_connection_info() calls at once. */
     union MHD_ConnectionInfo info[12];
     struct MHD_UpgradeResponseHandle *urh; /* after a 101, until the connection closes */
+    struct mhd_relay *relay; /* upgraded over a transport that cannot hand out its socket */
 };
 
 /* Allocates a connection for socket `fd` (taken: closed by destroy) on

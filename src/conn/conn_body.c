@@ -15,7 +15,7 @@ enum mhd_step mhd_conn_step_continue(struct MHD_Connection *c)
     size_t len = sizeof(continue_line) - 1;
     struct iovec iov = {(void *)(uintptr_t)continue_line, len};
     size_t sent = 0;
-    enum mhd_io io = mhd_conn_tp(c)->writev(c->fd, &iov, 1, false, &sent);
+    enum mhd_io io = mhd_conn_tp(c)->writev(&c->xp, &iov, 1, false, &sent);
     if (io == IO_AGAIN) {
         c->write_ready = false;
         return STEP_WAIT;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conn/relay.h"
 #include "response/response.h"
 #include "util/alloc.h"
 
@@ -80,24 +81,36 @@ enum mhd_step mhd_conn_step_linger(struct MHD_Connection *c)
     }
     if (c->out_end > c->out_sent)
         return STEP_WAIT;
-    if (c->rq.linger_clean || c->peer_eof) {
-        /* Nothing unread is in the way: a plain close ends with FIN. */
-        mhd_conn_close(c, MHD_REQUEST_TERMINATED_COMPLETED_OK);
-        return STEP_CONTINUE;
-    }
+    bool clean = c->rq.linger_clean || c->peer_eof;
     if (!c->rq.linger_shut) {
-        mhd_conn_tp(c)->shutdown_write(c->fd);
+        /* The transport's end of data (TLS close_notify), and FIN too when
+         * the client's bytes must be drained first; with nothing unread in
+         * the way the close itself ends with FIN. */
+        if (c->xp.want_write && !c->write_ready)
+            return STEP_WAIT;
+        enum mhd_io io = mhd_conn_tp(c)->end_send(&c->xp, !clean);
+        if (io == IO_AGAIN) {
+            mhd_conn_recv_blocked(c);
+            return STEP_WAIT;
+        }
+        c->xp.want_write = false;
+        if (io != IO_DONE)
+            clean = true; /* the peer is gone: nothing left to be graceful about */
         c->rq.linger_shut = true;
         c->rq.linger_bytes = 0;
+    }
+    if (clean) {
+        mhd_conn_close(c, MHD_REQUEST_TERMINATED_COMPLETED_OK);
+        return STEP_CONTINUE;
     }
     char scratch[4096];
     for (;;) {
         if (!c->read_ready)
             return STEP_WAIT;
         size_t got = 0;
-        enum mhd_io io = mhd_conn_tp(c)->recv(c->fd, scratch, sizeof(scratch), &got);
+        enum mhd_io io = mhd_conn_tp(c)->recv(&c->xp, scratch, sizeof(scratch), &got);
         if (io == IO_AGAIN) {
-            c->read_ready = false;
+            mhd_conn_recv_blocked(c);
             return STEP_WAIT;
         }
         if (io != IO_DONE || (c->rq.linger_bytes += got) > LINGER_MAX_BYTES) {
@@ -114,6 +127,8 @@ void mhd_conn_destroy(struct MHD_Connection *c)
     if (c->notified_start && d->cfg.notify_connection != NULL)
         d->cfg.notify_connection(d->cfg.notify_connection_cls, c, &c->socket_context,
                                  MHD_CONNECTION_NOTIFY_CLOSED);
+    mhd_relay_free(c);
+    mhd_xport_release(&c->xp);
     if (c->fd >= 0)
         close(c->fd);
     if (c->counted_ip)
@@ -135,6 +150,7 @@ void mhd_conn_destroy(struct MHD_Connection *c)
 
 void mhd_conn_discard(struct MHD_Connection *c)
 {
+    mhd_xport_release(&c->xp);
     if (c->fd >= 0)
         close(c->fd);
     if (c->counted_ip)

@@ -2,6 +2,8 @@
 #include "conn/conn_internal.h"
 
 #include <limits.h>
+
+#include "io/tls.h"
 #include <stdarg.h>
 
 _MHD_EXTERN const union MHD_ConnectionInfo *
@@ -49,8 +51,20 @@ MHD_get_connection_info(struct MHD_Connection *connection, enum MHD_ConnectionIn
         return out;
     case MHD_CONNECTION_INFO_CIPHER_ALGO:
     case MHD_CONNECTION_INFO_PROTOCOL:
-    case MHD_CONNECTION_INFO_GNUTLS_SESSION:
-    case MHD_CONNECTION_INFO_GNUTLS_CLIENT_CERT:
+    case MHD_CONNECTION_INFO_GNUTLS_SESSION: {
+        int cipher, protocol;
+        void *session;
+        if (!mhd_tls_info(&c->xp, &cipher, &protocol, &session))
+            return NULL; /* a plain connection */
+        if (info_type == MHD_CONNECTION_INFO_CIPHER_ALGO)
+            out->cipher_algorithm = cipher;
+        else if (info_type == MHD_CONNECTION_INFO_PROTOCOL)
+            out->protocol = protocol;
+        else
+            out->tls_session = session;
+        return out;
+    }
+    case MHD_CONNECTION_INFO_GNUTLS_CLIENT_CERT: /* never provided, as upstream */
     default:
         return NULL;
     }

@@ -16,6 +16,19 @@ enum mhd_step {
 /* Moves `c` to state `s` (checked in debug builds). */
 void mhd_conn_set_state(struct MHD_Connection *c, enum mhd_conn_state s);
 
+/* The transport's handshake, before the first request (conn_recv.c). */
+enum mhd_step mhd_conn_step_handshake(struct MHD_Connection *c);
+
+/* After a receive returned IO_AGAIN: the transport waits for input, or
+ * (TLS) must send something first. */
+static inline void mhd_conn_recv_blocked(struct MHD_Connection *c)
+{
+    if (c->xp.want_write)
+        c->write_ready = false;
+    else
+        c->read_ready = false;
+}
+
 /* Receiving (conn_recv.c). */
 enum mhd_io mhd_conn_fill(struct MHD_Connection *c);
 enum mhd_step mhd_conn_step_head(struct MHD_Connection *c);
@@ -68,8 +81,7 @@ static inline int mhd_conn_level(const struct MHD_Connection *c)
 
 static inline const struct mhd_transport *mhd_conn_tp(const struct MHD_Connection *c)
 {
-    (void)c;
-    return &mhd_transport_plain;
+    return c->xp.tp;
 }
 
 #endif

@@ -7,6 +7,33 @@
 
 #include "util/panic.h"
 
+enum mhd_step mhd_conn_step_handshake(struct MHD_Connection *c)
+{
+    if (c->xp.want_write ? !c->write_ready : !c->read_ready)
+        return STEP_WAIT;
+    enum mhd_io io = mhd_conn_tp(c)->handshake(&c->xp);
+    switch (io) {
+    case IO_DONE:
+        /* The head's clock starts with its first byte, as on a plain
+         * socket; the handshake's time counted against the timeout. */
+        mhd_conn_set_state(c, CONN_IDLE);
+        return STEP_CONTINUE;
+    case IO_AGAIN:
+        if (c->xp.want_write)
+            c->write_ready = false;
+        else
+            c->read_ready = false;
+        return STEP_WAIT;
+    case IO_EOF:
+    case IO_FAILED:
+        break;
+    }
+    /* No request was seen: the application hears of nothing but the
+     * connection's end. */
+    mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
+    return STEP_CONTINUE;
+}
+
 enum mhd_io mhd_conn_fill(struct MHD_Connection *c)
 {
     if (!c->read_ready)
@@ -23,22 +50,24 @@ enum mhd_io mhd_conn_fill(struct MHD_Connection *c)
     if (space > reserve)
         space -= reserve;
     size_t got = 0;
-    enum mhd_io io = mhd_conn_tp(c)->recv(c->fd, c->rbuf + c->rlen, space, &got);
+    enum mhd_io io = mhd_conn_tp(c)->recv(&c->xp, c->rbuf + c->rlen, space, &got);
     switch (io) {
     case IO_DONE: {
         /* The clock of a request head runs from its first byte: trickling
          * a head in byte by byte does not keep a connection alive. */
         bool mid_head = (c->state == CONN_HEAD || c->state == CONN_IDLE) && c->rlen > 0;
         c->rlen += got;
-        /* A short read drained the socket: the poller reports new data. */
-        if (got < space)
+        /* A short read drained the socket: the poller reports new data.
+         * Not so where the transport hands out what it holds in pieces
+         * (TLS): there only IO_AGAIN says the socket is empty. */
+        if (got < space && mhd_conn_tp(c)->short_read_drains)
             c->read_ready = false;
         if (!mid_head)
             mhd_timeout_touch(c->worker, c);
         break;
     }
     case IO_AGAIN:
-        c->read_ready = false;
+        mhd_conn_recv_blocked(c);
         break;
     case IO_EOF:
         c->read_ready = false;

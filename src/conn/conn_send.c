@@ -214,7 +214,7 @@ enum mhd_step mhd_conn_step_send(struct MHD_Connection *c)
         if (!c->write_ready)
             return STEP_WAIT;
         size_t sent = 0;
-        enum mhd_io io = mhd_conn_tp(c)->writev(c->fd, iov, n, !tx->body_done, &sent);
+        enum mhd_io io = mhd_conn_tp(c)->writev(&c->xp, iov, n, !tx->body_done, &sent);
         if (io == IO_AGAIN) {
             c->write_ready = false;
             return STEP_WAIT;
@@ -235,7 +235,7 @@ bool mhd_conn_flush_staged(struct MHD_Connection *c)
             return true;
         struct iovec iov = {c->mem + c->out_sent, c->out_end - c->out_sent};
         size_t sent = 0;
-        enum mhd_io io = mhd_conn_tp(c)->writev(c->fd, &iov, 1, false, &sent);
+        enum mhd_io io = mhd_conn_tp(c)->writev(&c->xp, &iov, 1, false, &sent);
         if (io == IO_AGAIN) {
             c->write_ready = false;
             return true;

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/select.h>
 
+#include "conn/relay.h"
+#include "io/tls.h"
 #include "util/alloc.h"
 #include "util/panic.h"
 
@@ -27,6 +29,14 @@ struct MHD_Connection *mhd_conn_create(struct mhd_worker *w, int fd, const struc
     c->item.index = -1;
     c->item.interest = MHD_POLL_IN | MHD_POLL_EDGE;
     c->state = CONN_IDLE;
+    mhd_xport_init_plain(&c->xp, fd);
+    if (w->daemon->tls != NULL) {
+        if (!mhd_tls_attach(&c->xp, w->daemon->tls, c)) {
+            mhd_free(c);
+            return NULL;
+        }
+        c->state = CONN_HANDSHAKE;
+    }
     c->write_ready = true;
     /* Try reading at once: the request is usually there already (the listen
      * socket defers accepting until data arrives), and then the connection
@@ -92,6 +102,8 @@ void mhd_conn_on_events(struct MHD_Connection *c, unsigned int events)
 static enum mhd_step dispatch(struct MHD_Connection *c)
 {
     switch (c->state) {
+    case CONN_HANDSHAKE:
+        return mhd_conn_step_handshake(c);
     case CONN_IDLE:
     case CONN_HEAD:
         return mhd_conn_step_head(c);
@@ -125,6 +137,10 @@ static void update_interest(struct MHD_Connection *c)
     unsigned int want = 0;
     if (!c->suspended) {
         switch (c->state) {
+        case CONN_HANDSHAKE:
+            if (!c->xp.want_write && !c->read_ready)
+                want |= MHD_POLL_IN;
+            break;
         case CONN_IDLE:
         case CONN_HEAD:
         case CONN_BODY:
@@ -141,7 +157,10 @@ static void update_interest(struct MHD_Connection *c)
         default:
             break;
         }
-        if (c->out_end > c->out_sent && !c->write_ready)
+        /* Staged replies wait to leave, or the transport has to send
+         * before it can go on (a TLS handshake or close_notify, a TLS
+         * read that must answer first). */
+        if ((c->out_end > c->out_sent || c->xp.want_write) && !c->write_ready)
             want |= MHD_POLL_OUT;
     }
     struct mhd_poller *p = &c->worker->poller;
@@ -158,6 +177,10 @@ static void update_interest(struct MHD_Connection *c)
 
 void mhd_conn_process(struct MHD_Connection *c)
 {
+    if (c->state == CONN_UPGRADED) {
+        mhd_relay_run(c); /* nothing without a relay: the socket is the application's */
+        return;
+    }
     for (;;) {
         if (c->suspended || c->state == CONN_CLOSED || c->state == CONN_UPGRADED)
             break;

@@ -12,7 +12,10 @@
  * handle guards the link between a handle and its connection (upgrades are
  * rare and none of this is on a hot path); it also guards the list of open
  * upgrades, whose sockets MHD_stop_daemon shuts down first so that
- * application threads blocked on them wake up and close their handles. */
+ * application threads blocked on them wake up and close their handles.
+ *
+ * Over TLS the application cannot have the socket: it gets one end of a
+ * socketpair and relay.c moves the bytes. */
 #include "conn/conn_internal.h"
 
 #include <pthread.h>
@@ -20,6 +23,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "conn/relay.h"
 #include "response/response.h"
 #include "util/alloc.h"
 
@@ -52,6 +56,14 @@ void mhd_conn_upgrade(struct MHD_Connection *c)
     mhd_poller_remove(&c->worker->poller, &c->item);
     mhd_timeout_detach(c);
     mhd_backoff_reset(c);
+    int sock = c->fd;
+    if (!mhd_conn_tp(c)->raw_socket && (sock = mhd_relay_start(c)) < 0) {
+        mhd_dlog(c->daemon, "Cannot set up the relay of an upgraded connection");
+        mhd_free(urh);
+        mhd_response_unref(r);
+        mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
+        return;
+    }
     urh->conn = c;
     c->urh = urh;
     pthread_mutex_lock(&upgrade_lock);
@@ -59,8 +71,9 @@ void mhd_conn_upgrade(struct MHD_Connection *c)
     pthread_mutex_unlock(&upgrade_lock);
     size_t extra = c->rlen - c->rpos;
     r->upgrade_handler(r->upgrade_cls, c, c->rq.req_cls, extra ? c->rbuf + c->rpos : NULL, extra,
-                       c->fd, urh);
+                       sock, urh);
     mhd_response_unref(r);
+    mhd_relay_run(c);
 }
 
 void mhd_conn_upgrade_resume(struct MHD_Connection *c)
@@ -71,6 +84,8 @@ void mhd_conn_upgrade_resume(struct MHD_Connection *c)
     if (!closed)
         return; /* MHD_resume_connection() on an upgraded connection: ignored */
     mhd_conn_notify_completed(c, MHD_REQUEST_TERMINATED_COMPLETED_OK);
+    if (c->relay != NULL && !mhd_relay_close(c))
+        return; /* the relay delivers what the application wrote, then closes */
     mhd_conn_close(c, MHD_REQUEST_TERMINATED_COMPLETED_OK);
 }
 
@@ -126,8 +141,10 @@ void mhd_conn_upgrade_stop_all(struct MHD_Daemon *d)
          k = mhd_list_next(&open_upgrades, k)) {
         struct MHD_UpgradeResponseHandle *urh =
             mhd_container_of(k, struct MHD_UpgradeResponseHandle, link);
-        if (urh->conn->daemon == d && !urh->app_closed)
-            (void)shutdown(urh->conn->fd, SHUT_RDWR);
+        if (urh->conn->daemon == d && !urh->app_closed) {
+            int fd = urh->conn->relay != NULL ? mhd_relay_app_fd(urh->conn) : urh->conn->fd;
+            (void)shutdown(fd, SHUT_RDWR);
+        }
     }
     /* An application that closes its handle when its socket ends does so
      * now; its socket is then closed only after it let go of it. */

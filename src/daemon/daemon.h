@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "io/tls.h"
 #include "microhttpd.h"
 #include "util/list.h"
 #include "util/log.h"
@@ -70,9 +71,8 @@ struct mhd_config {
     unsigned int dauth_bind;
     unsigned int dauth_timeout;
     uint32_t dauth_max_nc;
-    /* TLS options are parsed so the list stays in step; this build has no
-     * TLS, and MHD_USE_TLS makes start fail. */
-    bool tls_option_seen;
+    /* TLS options as given; checked when the daemon's TLS is set up. */
+    struct mhd_tls_config tls;
 };
 
 struct MHD_Daemon {
@@ -123,6 +123,7 @@ struct MHD_Daemon {
     atomic_uint tpc_accepts;
     atomic_bool tpc_listener_armed;
 
+    struct mhd_tls *tls;         /* credentials and priorities with MHD_USE_TLS, else NULL */
     struct mhd_iplimit *iplimit; /* NULL unless a per-IP limit is set */
     struct mhd_dauth *dauth;     /* digest authentication state */
 

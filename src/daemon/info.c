@@ -85,6 +85,11 @@ _MHD_EXTERN enum MHD_Result MHD_is_feature_supported(enum MHD_FEATURE feature)
     case MHD_FEATURE_POSTPROCESSOR:
     case MHD_FEATURE_UPGRADE:
         return MHD_YES;
+    case MHD_FEATURE_TLS:
+    case MHD_FEATURE_HTTPS_CERT_CALLBACK:
+    case MHD_FEATURE_HTTPS_CERT_CALLBACK2:
+    case MHD_FEATURE_HTTPS_KEY_PASSWORD:
+        return mhd_tls_available() ? MHD_YES : MHD_NO;
     default:
         return MHD_NO;
     }

@@ -301,14 +301,95 @@ static bool set_max_nc(struct MHD_Daemon *d, const struct optval *v)
     return true;
 }
 
-/* TLS settings are read so the list stays in step. Without MHD_USE_TLS
- * they mean nothing; with it, start fails later (no TLS in this build). */
-static bool set_tls(struct MHD_Daemon *d, const struct optval *v)
+/* TLS settings are stored as given and checked when the daemon's TLS is
+ * set up. Without MHD_USE_TLS they mean nothing: they are read (the list
+ * stays in step), logged and ignored; the credentials type is stored
+ * anyway. A build without TLS reads them the same way. */
+static bool tls_ignored(struct MHD_Daemon *d, const char *name)
 {
-    (void)v;
-    d->cfg.tls_option_seen = true;
-    if (!(d->flags & MHD_USE_TLS))
-        mhd_dlog(d, "A TLS option was given without MHD_USE_TLS; it is ignored");
+    if (d->flags & MHD_USE_TLS)
+        return false;
+    mhd_dlog(d, "MHD_OPTION_%s was given without MHD_USE_TLS; it is ignored", name);
+    return true;
+}
+
+static bool set_tls_string(struct MHD_Daemon *d, const struct optval *v, const char **dst,
+                           const char *name)
+{
+    if (!tls_ignored(d, name))
+        *dst = v->ptr;
+    return true;
+}
+
+static bool set_tls_key(struct MHD_Daemon *d, const struct optval *v)
+{
+    return set_tls_string(d, v, &d->cfg.tls.mem_key, "HTTPS_MEM_KEY");
+}
+
+static bool set_tls_cert(struct MHD_Daemon *d, const struct optval *v)
+{
+    return set_tls_string(d, v, &d->cfg.tls.mem_cert, "HTTPS_MEM_CERT");
+}
+
+static bool set_tls_password(struct MHD_Daemon *d, const struct optval *v)
+{
+    return set_tls_string(d, v, &d->cfg.tls.key_password, "HTTPS_KEY_PASSWORD");
+}
+
+static bool set_tls_trust(struct MHD_Daemon *d, const struct optval *v)
+{
+    return set_tls_string(d, v, &d->cfg.tls.mem_trust, "HTTPS_MEM_TRUST");
+}
+
+static bool set_tls_dhparams(struct MHD_Daemon *d, const struct optval *v)
+{
+    return set_tls_string(d, v, &d->cfg.tls.mem_dhparams, "HTTPS_MEM_DHPARAMS");
+}
+
+static bool set_tls_priorities(struct MHD_Daemon *d, const struct optval *v)
+{
+    return set_tls_string(d, v, &d->cfg.tls.priorities, "HTTPS_PRIORITIES");
+}
+
+static bool set_tls_priorities_append(struct MHD_Daemon *d, const struct optval *v)
+{
+    return set_tls_string(d, v, &d->cfg.tls.priorities_append, "HTTPS_PRIORITIES_APPEND");
+}
+
+static bool set_tls_cred_type(struct MHD_Daemon *d, const struct optval *v)
+{
+    d->cfg.tls.cred_type = (int)v->snum;
+    d->cfg.tls.cred_type_set = true;
+    return true;
+}
+
+static bool set_tls_cert_callback(struct MHD_Daemon *d, const struct optval *v)
+{
+    if (!tls_ignored(d, "HTTPS_CERT_CALLBACK"))
+        d->cfg.tls.cert_callback = (mhd_tls_any_fn)v->fn;
+    return true;
+}
+
+static bool set_tls_cert_callback2(struct MHD_Daemon *d, const struct optval *v)
+{
+    if (!tls_ignored(d, "HTTPS_CERT_CALLBACK2"))
+        d->cfg.tls.cert_callback2 = (mhd_tls_any_fn)v->fn;
+    return true;
+}
+
+static bool set_tls_psk(struct MHD_Daemon *d, const struct optval *v)
+{
+    if (tls_ignored(d, "GNUTLS_PSK_CRED_HANDLER"))
+        return true;
+    d->cfg.tls.psk_handler = (MHD_PskServerCredentialsCallback)v->fn;
+    d->cfg.tls.psk_handler_cls = (void *)(uintptr_t)v->ptr;
+    return true;
+}
+
+static bool set_tls_no_alpn(struct MHD_Daemon *d, const struct optval *v)
+{
+    if (!tls_ignored(d, "TLS_NO_ALPN"))
+        d->cfg.tls.no_alpn = v->snum != 0;
     return true;
 }
 
@@ -320,10 +401,10 @@ static const struct opt_row rows[] = {
     {MHD_OPTION_PER_IP_CONNECTION_LIMIT, ARG_UINT, set_per_ip, "PER_IP_CONNECTION_LIMIT"},
     {MHD_OPTION_SOCK_ADDR, ARG_PTR, set_sock_addr, "SOCK_ADDR"},
     {MHD_OPTION_URI_LOG_CALLBACK, ARG_FN_CLS, set_uri_log, "URI_LOG_CALLBACK"},
-    {MHD_OPTION_HTTPS_MEM_KEY, ARG_PTR, set_tls, "HTTPS_MEM_KEY"},
-    {MHD_OPTION_HTTPS_MEM_CERT, ARG_PTR, set_tls, "HTTPS_MEM_CERT"},
-    {MHD_OPTION_HTTPS_CRED_TYPE, ARG_INT, set_tls, "HTTPS_CRED_TYPE"},
-    {MHD_OPTION_HTTPS_PRIORITIES, ARG_PTR, set_tls, "HTTPS_PRIORITIES"},
+    {MHD_OPTION_HTTPS_MEM_KEY, ARG_PTR, set_tls_key, "HTTPS_MEM_KEY"},
+    {MHD_OPTION_HTTPS_MEM_CERT, ARG_PTR, set_tls_cert, "HTTPS_MEM_CERT"},
+    {MHD_OPTION_HTTPS_CRED_TYPE, ARG_INT, set_tls_cred_type, "HTTPS_CRED_TYPE"},
+    {MHD_OPTION_HTTPS_PRIORITIES, ARG_PTR, set_tls_priorities, "HTTPS_PRIORITIES"},
     {MHD_OPTION_LISTEN_SOCKET, ARG_SOCKET, set_listen_socket, "LISTEN_SOCKET"},
     {MHD_OPTION_EXTERNAL_LOGGER, ARG_FN_CLS, set_logger, "EXTERNAL_LOGGER"},
     {MHD_OPTION_THREAD_POOL_SIZE, ARG_UINT, set_pool_threads, "THREAD_POOL_SIZE"},
@@ -332,27 +413,27 @@ static const struct opt_row rows[] = {
     {MHD_OPTION_DIGEST_AUTH_RANDOM, ARG_SIZE_PTR, set_random_ref, "DIGEST_AUTH_RANDOM"},
     {MHD_OPTION_NONCE_NC_SIZE, ARG_UINT, set_nonce_nc_size, "NONCE_NC_SIZE"},
     {MHD_OPTION_THREAD_STACK_SIZE, ARG_SIZE, set_stack, "THREAD_STACK_SIZE"},
-    {MHD_OPTION_HTTPS_MEM_TRUST, ARG_PTR, set_tls, "HTTPS_MEM_TRUST"},
+    {MHD_OPTION_HTTPS_MEM_TRUST, ARG_PTR, set_tls_trust, "HTTPS_MEM_TRUST"},
     {MHD_OPTION_CONNECTION_MEMORY_INCREMENT, ARG_SIZE, set_mem_increment,
      "CONNECTION_MEMORY_INCREMENT"},
-    {MHD_OPTION_HTTPS_CERT_CALLBACK, ARG_FN, set_tls, "HTTPS_CERT_CALLBACK"},
+    {MHD_OPTION_HTTPS_CERT_CALLBACK, ARG_FN, set_tls_cert_callback, "HTTPS_CERT_CALLBACK"},
     {MHD_OPTION_TCP_FASTOPEN_QUEUE_SIZE, ARG_UINT, set_tfo_queue, "TCP_FASTOPEN_QUEUE_SIZE"},
-    {MHD_OPTION_HTTPS_MEM_DHPARAMS, ARG_PTR, set_tls, "HTTPS_MEM_DHPARAMS"},
+    {MHD_OPTION_HTTPS_MEM_DHPARAMS, ARG_PTR, set_tls_dhparams, "HTTPS_MEM_DHPARAMS"},
     {MHD_OPTION_LISTENING_ADDRESS_REUSE, ARG_UINT, set_reuse, "LISTENING_ADDRESS_REUSE"},
-    {MHD_OPTION_HTTPS_KEY_PASSWORD, ARG_PTR, set_tls, "HTTPS_KEY_PASSWORD"},
+    {MHD_OPTION_HTTPS_KEY_PASSWORD, ARG_PTR, set_tls_password, "HTTPS_KEY_PASSWORD"},
     {MHD_OPTION_NOTIFY_CONNECTION, ARG_FN_CLS, set_notify_connection, "NOTIFY_CONNECTION"},
     {MHD_OPTION_LISTEN_BACKLOG_SIZE, ARG_UINT, set_backlog, "LISTEN_BACKLOG_SIZE"},
     {MHD_OPTION_STRICT_FOR_CLIENT, ARG_INT, set_strict, "STRICT_FOR_CLIENT"},
-    {MHD_OPTION_GNUTLS_PSK_CRED_HANDLER, ARG_FN_CLS, set_tls, "GNUTLS_PSK_CRED_HANDLER"},
-    {MHD_OPTION_HTTPS_CERT_CALLBACK2, ARG_FN, set_tls, "HTTPS_CERT_CALLBACK2"},
+    {MHD_OPTION_GNUTLS_PSK_CRED_HANDLER, ARG_FN_CLS, set_tls_psk, "GNUTLS_PSK_CRED_HANDLER"},
+    {MHD_OPTION_HTTPS_CERT_CALLBACK2, ARG_FN, set_tls_cert_callback2, "HTTPS_CERT_CALLBACK2"},
     {MHD_OPTION_SERVER_INSANITY, ARG_UINT, set_insanity, "SERVER_INSANITY"},
     {MHD_OPTION_SIGPIPE_HANDLED_BY_APP, ARG_INT, set_sigpipe, "SIGPIPE_HANDLED_BY_APP"},
-    {MHD_OPTION_TLS_NO_ALPN, ARG_INT, set_tls, "TLS_NO_ALPN"},
-    {MHD_OPTION_DIGEST_AUTH_RANDOM_COPY, ARG_SIZE_PTR, set_random_copy,
-     "DIGEST_AUTH_RANDOM_COPY"},
+    {MHD_OPTION_TLS_NO_ALPN, ARG_INT, set_tls_no_alpn, "TLS_NO_ALPN"},
+    {MHD_OPTION_DIGEST_AUTH_RANDOM_COPY, ARG_SIZE_PTR, set_random_copy, "DIGEST_AUTH_RANDOM_COPY"},
     {MHD_OPTION_DIGEST_AUTH_NONCE_BIND_TYPE, ARG_UINT, set_bind_type,
      "DIGEST_AUTH_NONCE_BIND_TYPE"},
-    {MHD_OPTION_HTTPS_PRIORITIES_APPEND, ARG_PTR, set_tls, "HTTPS_PRIORITIES_APPEND"},
+    {MHD_OPTION_HTTPS_PRIORITIES_APPEND, ARG_PTR, set_tls_priorities_append,
+     "HTTPS_PRIORITIES_APPEND"},
     {MHD_OPTION_CLIENT_DISCIPLINE_LVL, ARG_INT, set_discipline, "CLIENT_DISCIPLINE_LVL"},
     {MHD_OPTION_APP_FD_SETSIZE, ARG_INT, set_fd_setsize, "APP_FD_SETSIZE"},
     {MHD_OPTION_SOCK_ADDR_LEN, ARG_LEN_PTR, set_sock_addr_len, "SOCK_ADDR_LEN"},

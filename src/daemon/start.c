@@ -15,8 +15,6 @@
 /* Flag combinations the API forbids. */
 static const char *invalid_flags(unsigned int f)
 {
-    if (f & MHD_USE_TLS)
-        return "MHD_USE_TLS: this build has no TLS support";
     if ((f & MHD_USE_POLL) && (f & MHD_USE_EPOLL))
         return "MHD_USE_POLL and MHD_USE_EPOLL exclude each other";
     if ((f & MHD_USE_EPOLL) && (f & MHD_USE_THREAD_PER_CONNECTION))
@@ -86,6 +84,23 @@ static bool start_dauth(struct MHD_Daemon *d)
                                   c->dauth_max_nc};
     d->dauth = mhd_dauth_create(&dc);
     return d->dauth != NULL;
+}
+
+/* Credentials, priorities and the ticket key, once for every connection;
+ * the reason for a refusal is logged where it is found. */
+static bool start_tls(struct MHD_Daemon *d)
+{
+    if (!(d->flags & MHD_USE_TLS))
+        return true;
+    d->cfg.tls.post_handshake_auth = (d->flags & MHD_USE_POST_HANDSHAKE_AUTH_SUPPORT) != 0;
+    d->cfg.tls.early_data = (d->flags & MHD_USE_INSECURE_TLS_EARLY_DATA) != 0;
+    d->tls = mhd_tls_create(&d->cfg.tls, &d->log);
+    if (d->tls == NULL) {
+        mhd_dlog(d, "Cannot start the daemon: its TLS set-up failed");
+        errno = EINVAL;
+        return false;
+    }
+    return true;
 }
 
 static const struct mhd_poller_ops *choose_poller(unsigned int f)
@@ -169,6 +184,8 @@ _MHD_EXTERN struct MHD_Daemon *MHD_start_daemon_va(unsigned int flags, uint16_t 
         errno = EINVAL;
         goto fail;
     }
+    if (!start_tls(d))
+        goto fail;
     if (d->cfg.per_ip_limit && !mhd_iplimit_create(d))
         goto fail;
     if (!start_dauth(d))

@@ -36,6 +36,7 @@ void mhd_daemon_free(struct MHD_Daemon *d)
     if (d->listen_fd != MHD_INVALID_SOCKET && !atomic_load(&d->quiesced))
         close(d->listen_fd);
     mhd_iplimit_destroy(d);
+    mhd_tls_destroy(d->tls);
     mhd_dauth_destroy(d->dauth);
     mhd_free(d);
 }

@@ -16,10 +16,10 @@
 #define MSG_NOSIGNAL 0
 #endif
 
-static enum mhd_io plain_recv(int fd, void *buf, size_t len, size_t *got)
+static enum mhd_io plain_recv(struct mhd_xport *x, void *buf, size_t len, size_t *got)
 {
     for (;;) {
-        ssize_t n = recv(fd, buf, len, 0);
+        ssize_t n = recv(x->fd, buf, len, 0);
         if (n > 0) {
             *got = (size_t)n;
             return IO_DONE;
@@ -34,7 +34,7 @@ static enum mhd_io plain_recv(int fd, void *buf, size_t len, size_t *got)
     }
 }
 
-static enum mhd_io plain_writev(int fd, const struct iovec *iov, int iovcnt, bool more,
+static enum mhd_io plain_writev(struct mhd_xport *x, const struct iovec *iov, int iovcnt, bool more,
                                 size_t *sent)
 {
     struct msghdr msg = {0};
@@ -48,7 +48,7 @@ static enum mhd_io plain_writev(int fd, const struct iovec *iov, int iovcnt, boo
     (void)more;
 #endif
     for (;;) {
-        ssize_t n = sendmsg(fd, &msg, flags);
+        ssize_t n = sendmsg(x->fd, &msg, flags);
         if (n >= 0) {
             *sent = (size_t)n;
             return n > 0 ? IO_DONE : IO_AGAIN;
@@ -61,12 +61,13 @@ static enum mhd_io plain_writev(int fd, const struct iovec *iov, int iovcnt, boo
     }
 }
 
-static enum mhd_io plain_sendfile(int fd, int file_fd, uint64_t *offset, size_t len, size_t *sent)
+static enum mhd_io plain_sendfile(struct mhd_xport *x, int file_fd, uint64_t *offset, size_t len,
+                                  size_t *sent)
 {
 #ifdef HAVE_LINUX_SENDFILE
     off_t off = (off_t)*offset;
     for (;;) {
-        ssize_t n = sendfile(fd, file_fd, &off, len);
+        ssize_t n = sendfile(x->fd, file_fd, &off, len);
         if (n > 0) {
             *offset = (uint64_t)off;
             *sent = (size_t)n;
@@ -84,7 +85,7 @@ static enum mhd_io plain_sendfile(int fd, int file_fd, uint64_t *offset, size_t 
         return IO_FAILED;
     }
 #else
-    (void)fd;
+    (void)x;
     (void)file_fd;
     (void)offset;
     (void)len;
@@ -94,15 +95,21 @@ static enum mhd_io plain_sendfile(int fd, int file_fd, uint64_t *offset, size_t 
 #endif
 }
 
-static void plain_shutdown_write(int fd)
+static enum mhd_io plain_end_send(struct mhd_xport *x, bool fin)
 {
-    (void)shutdown(fd, SHUT_WR);
+    if (fin)
+        (void)shutdown(x->fd, SHUT_WR);
+    return IO_DONE;
 }
 
 const struct mhd_transport mhd_transport_plain = {
     .name = "plain",
+    .short_read_drains = true,
+    .raw_socket = true,
+    .handshake = NULL,
     .recv = plain_recv,
     .writev = plain_writev,
     .sendfile = plain_sendfile,
-    .shutdown_write = plain_shutdown_write,
+    .end_send = plain_end_send,
+    .release = NULL,
 };

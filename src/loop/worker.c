@@ -327,6 +327,8 @@ static void dispatch(struct mhd_worker *w, struct mhd_poll_event *ev, int n)
                 mhd_worker_listen_drop(w);
             else if (w->listen_paused && !w->listen_retry_at && !mhd_worker_at_limit(w))
                 mhd_worker_listen_pause(w, false);
+        } else if (it->on_ready != NULL) {
+            it->on_ready(it, ev[i].events);
         } else {
             struct MHD_Connection *c = mhd_container_of(it, struct MHD_Connection, item);
             if (c->state != CONN_CLOSED)

@@ -26,6 +26,9 @@ if [ -z "$SAN" ]; then
     esac
 fi
 flags="-std=c11 -pthread -O1 -g -Wall -Wextra -D_GNU_SOURCE -Iinclude -Isrc"
+# A library built with TLS needs GnuTLS in the program.
+libs=
+nm "$lib" 2>/dev/null | grep -q ' U gnutls_init$' && libs=-lgnutls
 [ -n "$SAN" ] && flags="$flags -fsanitize=$SAN -fno-sanitize-recover=all -fno-omit-frame-pointer"
 
 if [ ! -f "$lib" ]; then
@@ -40,7 +43,7 @@ targets=$(ls fuzz/fuzz_*.c | sed 's|^fuzz/||; s|\.c$||')
 build_one() {
     # shellcheck disable=SC2086
     rm -f "$bin/$1"
-    $CC $flags -o "$bin/$1" "fuzz/$1.c" fuzz/replay_main.c "$lib" >"$out/$1.build" 2>&1
+    $CC $flags -o "$bin/$1" "fuzz/$1.c" fuzz/replay_main.c "$lib" $libs >"$out/$1.build" 2>&1
 }
 set -- $targets
 while [ $# -gt 0 ]; do

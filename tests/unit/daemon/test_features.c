@@ -3,6 +3,7 @@
  * (and its tests) and every NO must be a feature we do not have. */
 #include <stdio.h>
 
+#include "io/tls.h"
 #include "microhttpd.h"
 #include "../../lib/check.h"
 
@@ -12,15 +13,13 @@ struct want {
     const char *name;
 };
 
-#define W(f, v) {f, v, #f}
+#define W(f, v)                                                                                    \
+    {                                                                                              \
+        f, v, #f                                                                                   \
+    }
 
 static const struct want table[] = {
     W(MHD_FEATURE_MESSAGES, MHD_YES),
-    /* No TLS in this build (no GnuTLS transport yet). */
-    W(MHD_FEATURE_TLS, MHD_NO),
-    W(MHD_FEATURE_HTTPS_CERT_CALLBACK, MHD_NO),
-    W(MHD_FEATURE_HTTPS_KEY_PASSWORD, MHD_NO),
-    W(MHD_FEATURE_HTTPS_CERT_CALLBACK2, MHD_NO),
     W(MHD_FEATURE_IPv6, MHD_YES),
     W(MHD_FEATURE_IPv6_ONLY, MHD_YES),
     W(MHD_FEATURE_POLL, MHD_YES),
@@ -54,8 +53,24 @@ static const struct want table[] = {
     W(MHD_FEATURE_FLEXIBLE_FD_SETSIZE, MHD_NO),
 };
 
+/* HTTPS is there unless the library was built with TLS=no; tests/integ
+ * test_tls_* back each of these answers. */
+static const enum MHD_FEATURE tls_features[] = {
+    MHD_FEATURE_TLS,
+    MHD_FEATURE_HTTPS_CERT_CALLBACK,
+    MHD_FEATURE_HTTPS_KEY_PASSWORD,
+    MHD_FEATURE_HTTPS_CERT_CALLBACK2,
+};
+
 int main(void)
 {
+    enum MHD_Result tls = mhd_tls_available() ? MHD_YES : MHD_NO;
+    for (size_t i = 0; i < sizeof(tls_features) / sizeof(tls_features[0]); i++)
+        CHECK_MSG(MHD_is_feature_supported(tls_features[i]) == tls, "TLS feature %d",
+                  (int)tls_features[i]);
+#ifdef MHD_TEST_EXPECT_TLS
+    CHECK_MSG(tls == MHD_YES, "the default build speaks TLS");
+#endif
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
         CHECK_MSG(MHD_is_feature_supported(table[i].f) == table[i].yes, "%s", table[i].name);
     /* Values outside the enumeration are not features. */
