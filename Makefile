@@ -71,7 +71,9 @@ EXAMPLE_SRCS := $(sort $(wildcard examples/*.c))
 EXAMPLE_BINS := $(EXAMPLE_SRCS:%.c=$(BUILD)/%)
 
 CURL_LIBS := -lcurl
-TEST_LIBS := $(TLS_LIBS) $(CURL_LIBS)
+# The test helpers are TLS clients (GnuTLS) whatever the library is built with.
+TEST_LIBS := -lgnutls $(CURL_LIBS)
+CERTS := $(BUILD)/tests/certs/ca.pem
 
 .PHONY: all lib tests examples check deps-check install demo clean format format-check lint \
 	valgrind
@@ -137,7 +139,12 @@ $(BUILD)/examples/%: examples/%.c $(STATIC)
 	@$(CC) $(BASE_CPPFLAGS) $(CPPFLAGS) $(TEST_CFLAGS) -MMD -MP $< -o $@ $(STATIC) $(LDFLAGS) \
 		$(TLS_LIBS)
 
-tests: lib $(UNIT_BINS) $(INTEG_BINS) $(ABI_BINS) examples
+# TLS test credentials, made with certtool for each build (tests/lib/tlstest.h).
+$(CERTS): tests/scripts/mkcerts.sh
+	@echo "  CERTS   $(@D)"
+	@tests/scripts/mkcerts.sh $(@D)
+
+tests: lib $(UNIT_BINS) $(INTEG_BINS) $(ABI_BINS) examples $(CERTS)
 
 examples: $(EXAMPLE_BINS)
 

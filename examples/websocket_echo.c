@@ -5,8 +5,10 @@
  *            was sent; pings are answered with pongs; a close is answered
  *            with a close carrying the same code, and the connection ends
  *
- * Usage: websocket_echo [port]   (default 8083; 0 picks a free port; the
- *        first line printed names the address; SIGINT or SIGTERM stops it)
+ * Usage: websocket_echo [port [cert.pem key.pem]]
+ *        (default 8083; 0 picks a free port; with a certificate and its key
+ *        it serves HTTPS and wss://; the first line printed names the
+ *        address; SIGINT or SIGTERM stops it)
  * Try:   open http://127.0.0.1:8083/ in a browser
  *
  * The library answers the HTTP request; this program checks the handshake
@@ -567,7 +569,8 @@ static const char page[] =
     "<form id=\"f\"><input id=\"m\" value=\"Hello, WebSocket\"> <button>Send</button></form>\n"
     "<pre id=\"log\"></pre>\n<script>\n"
     "const log = t => document.getElementById('log').textContent += t + '\\n';\n"
-    "const ws = new WebSocket('ws://' + location.host + '/ws');\n"
+    "const ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') +\n"
+    "                         location.host + '/ws');\n"
     "ws.onopen = () => log('open');\n"
     "ws.onmessage = e => log('echo: ' + e.data);\n"
     "ws.onclose = e => log('closed (' + e.code + ')');\n"
@@ -657,16 +660,37 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     return reply(c, MHD_HTTP_NOT_FOUND, "text/plain", "Not found\n");
 }
 
+/* The whole of a PEM file, or NULL. */
+static char *read_pem(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    char *buf = calloc(1, 65536);
+    size_t n = buf != NULL ? fread(buf, 1, 65535, f) : 0;
+    fclose(f);
+    if (n == 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
 int main(int argc, char **argv)
 {
     unsigned long port = 8083;
-    if (argc > 1) {
-        char *end;
+    char *end = NULL;
+    if (argc > 1)
         port = strtoul(argv[1], &end, 10);
-        if (*end != '\0' || port > 65535) {
-            fprintf(stderr, "usage: %s [port]\n", argv[0]);
-            return 2;
-        }
+    if ((argc > 1 && (*end != '\0' || port > 65535)) || argc == 3 || argc > 4) {
+        fprintf(stderr, "usage: %s [port [cert.pem key.pem]]\n", argv[0]);
+        return 2;
+    }
+    char *cert = NULL, *key = NULL;
+    if (argc == 4 && ((cert = read_pem(argv[2])) == NULL || (key = read_pem(argv[3])) == NULL)) {
+        fprintf(stderr, "cannot read %s\n", cert == NULL ? argv[2] : argv[3]);
+        free(cert);
+        return 1;
     }
     /* The stop signals are taken by sigwait() below; blocked before the
      * daemon's threads start, they are blocked in those threads too. */
@@ -680,21 +704,32 @@ int main(int argc, char **argv)
     sa.sin_family = AF_INET;
     sa.sin_port = htons((uint16_t)port);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    /* Over TLS the library relays between the TLS session and the socket
+     * the upgrade handler gets: nothing else changes here. */
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG, (uint16_t)port, NULL,
-        NULL, handler, NULL, MHD_OPTION_SOCK_ADDR_LEN, (socklen_t)sizeof(sa), &sa,
-        MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_END);
+        MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG |
+            (cert != NULL ? MHD_USE_TLS : 0),
+        (uint16_t)port, NULL, NULL, handler, NULL, MHD_OPTION_SOCK_ADDR_LEN,
+        (socklen_t)sizeof(sa), &sa, MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_ARRAY,
+        (struct MHD_OptionItem[]){{cert != NULL ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0,
+                                   cert},
+                                  {MHD_OPTION_HTTPS_MEM_KEY, 0, key},
+                                  {MHD_OPTION_END, 0, NULL}},
+        MHD_OPTION_END);
     if (d == NULL) {
         fprintf(stderr, "cannot start the server on port %lu\n", port);
         return 1;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-    printf("listening on http://127.0.0.1:%u/ (WebSocket at /ws); Ctrl-C stops it\n",
+    printf("listening on %s://127.0.0.1:%u/ (WebSocket at /ws); Ctrl-C stops it\n",
+           cert != NULL ? "https" : "http",
            info != NULL ? (unsigned int)info->port : (unsigned int)port);
     fflush(stdout);
     int sig;
     sigwait(&stop, &sig);
     stop_sessions();
     MHD_stop_daemon(d);
+    free(cert);
+    free(key);
     return 0;
 }

@@ -8,6 +8,9 @@
 # scripts get it too, for the programs they build) and TEST_SLOW (how many
 # times slower programs run under it: tests/lib/slow.h scales time limits
 # by it and heavy tests shrink; the per-program limit grows with it too).
+# The integration programs named in tests/tls_programs run a second time
+# over TLS (TEST_TLS=1, see tests/lib/tlstest.h), shown as "prog [tls]";
+# TEST_TLS_RUN=0 leaves that second run out.
 BUILD=${BUILD:-build}
 TEST_TIMEOUT=${TEST_TIMEOUT:-120}
 TEST_JOBS=${TEST_JOBS:-2}
@@ -18,6 +21,16 @@ trap 'rm -rf "$out"' EXIT
 
 progs=$(find "$BUILD/tests" -type f -perm -u+x -name 'test_*' | sort)
 [ -n "$TEST_FILTER" ] && progs=$(echo "$progs" | grep -- "$TEST_FILTER")
+# The second run over TLS: "tls:" in front of the program's path.
+if [ "${TEST_TLS_RUN:-1}" != 0 ] && [ -f tests/tls_programs ]; then
+    for t in $(grep -v '^#' tests/tls_programs); do
+        p="$BUILD/tests/integ/$t"
+        [ -x "$p" ] || continue
+        [ -n "$TEST_FILTER" ] && ! echo "$p [tls]" | grep -q -- "$TEST_FILTER" && continue
+        progs="$progs
+tls:$p"
+    done
+fi
 for s in tests/scripts/test_*.sh; do
     [ -f "$s" ] || continue
     [ -n "$TEST_FILTER" ] && ! echo "$s" | grep -q -- "$TEST_FILTER" && continue
@@ -27,7 +40,17 @@ done
 
 run_one() {
     prog=$1
+    tls=0
+    label=$prog
+    case "$prog" in
+    tls:*)
+        prog=${prog#tls:}
+        tls=1
+        label="$prog [tls]"
+        ;;
+    esac
     name=$(echo "$prog" | sed "s|^$BUILD/||; s|/|_|g")
+    [ "$tls" = 1 ] && name="$name-tls"
     log="$out/$name.log"
     start=$(date +%s.%N)
     case "$prog" in
@@ -35,7 +58,7 @@ run_one() {
     *) wrapper=$TEST_WRAPPER ;;
     esac
     # shellcheck disable=SC2086
-    BUILD=$BUILD timeout -k 5 "$((TEST_TIMEOUT * TEST_SLOW))" $wrapper "$prog" >"$log" 2>&1
+    BUILD=$BUILD TEST_TLS=$tls timeout -k 5 "$((TEST_TIMEOUT * TEST_SLOW))" $wrapper "$prog" >"$log" 2>&1
     rc=$?
     secs=$(echo "$(date +%s.%N) - $start" | bc)
     res=$(grep '^RESULT ' "$log" | tail -n 1)
@@ -45,10 +68,10 @@ run_one() {
     [ -z "$f" ] && f=0
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
     if [ "$f" -ne 0 ]; then
-        printf 'FAIL %-50s %6d passed %4d failed (exit %d, %.1fs)\n' "$prog" "$p" "$f" "$rc" "$secs"
+        printf 'FAIL %-50s %6d passed %4d failed (exit %d, %.1fs)\n' "$label" "$p" "$f" "$rc" "$secs"
         sed 's/^/    | /' "$log" | tail -n 40
     else
-        printf 'ok   %-50s %6d passed (%.1fs)\n' "$prog" "$p" "$secs"
+        printf 'ok   %-50s %6d passed (%.1fs)\n' "$label" "$p" "$secs"
     fi
     echo "$p $f" >"$log.sum"
 }

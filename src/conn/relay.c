@@ -262,7 +262,7 @@ static void *relay_main(void *arg)
     struct MHD_Connection *c = r->c;
     int64_t flush_until = -1;
     while (!atomic_load(&r->stop)) {
-        (void)pump(r);
+        bool idle = pump(r);
         if (atomic_load(&r->closing)) {
             if (flushed(r))
                 break;
@@ -271,6 +271,8 @@ static void *relay_main(void *arg)
             else if (now_ms() >= flush_until)
                 break;
         }
+        if (!idle)
+            continue; /* more can move without waiting */
         unsigned int cw, aw;
         wanted(r, &cw, &aw);
         struct pollfd pf[3] = {

@@ -63,6 +63,7 @@
 #include "check.h"
 #include "client.h"
 #include "testsrv.h"
+#include "tlstest.h"
 
 #include "auth/hash.h"
 
@@ -495,6 +496,8 @@ static int connect_from(uint16_t port, const char *src_ip)
 {
     if (src_ip == NULL)
         return rs_connect(port);
+    if (tt_on())
+        return tt_connect_from(port, src_ip);
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_in sa;
     memset(&sa, 0, sizeof(sa));

@@ -207,9 +207,7 @@ static enum outcome client_post(uint16_t port)
     curl_mime_name(p, "file");
     curl_mime_filename(p, "a.txt");
     curl_mime_data(p, "file body", CURL_ZERO_TERMINATED);
-    char url[64];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%u/post", (unsigned int)port);
-    curl_easy_setopt(curl, CURLOPT_URL, url);
+    tc_set_url(curl, port, "/post");
     curl_easy_setopt(curl, CURLOPT_MIMEPOST, m);
     /* tc_perform knows no mime posts: the transfer is run here. */
     char buf[512] = "";

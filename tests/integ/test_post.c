@@ -327,9 +327,7 @@ static size_t sink(char *data, size_t size, size_t n, void *ud)
 static void perform(CURL *curl, uint16_t port, const char *path, struct result *res)
 {
     memset(res, 0, sizeof(*res));
-    char url[256];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", (unsigned int)port, path);
-    curl_easy_setopt(curl, CURLOPT_URL, url);
+    tc_set_url(curl, port, path);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, sink);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &res->body);
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, sink);

@@ -7,7 +7,9 @@
  * upgraded connections still open: it returns promptly, the application's
  * threads blocked on their sockets wake up and may still close their
  * handles. In thread-per-connection modes the upgrade handler may also run
- * the whole protocol itself. */
+ * the whole protocol itself. Over TLS (TEST_TLS=1) the application's socket
+ * is its end of the library's relay instead of the client's TCP socket;
+ * corking applies to that TCP socket. */
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -26,6 +28,7 @@
 #include "client.h"
 #include "rawhttp.h"
 #include "testsrv.h"
+#include "tlstest.h"
 
 #define MAX_SESSIONS 16
 
@@ -36,7 +39,8 @@ struct session {
     char extra[4096];
     size_t extra_len;
     bool req_cls_ok;
-    bool sock_ok; /* the socket is the connection's */
+    bool sock_ok; /* the socket is the connection's (over TLS: the relay's) */
+    int tcp_fd;   /* the connection's TCP socket, where corking shows */
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -71,11 +75,11 @@ static void echo(struct session *s)
             break;
         if (round++ % 8 == 0) {
             bool on = MHD_upgrade_action(s->urh, MHD_UPGRADE_ACTION_CORK_ON) == MHD_YES &&
-                      tcp_cork(s->sock) == 1;
+                      tcp_cork(s->tcp_fd) == 1;
             if (send(s->sock, buf, (size_t)n, MSG_NOSIGNAL) != n)
                 break;
             bool off = MHD_upgrade_action(s->urh, MHD_UPGRADE_ACTION_CORK_OFF) == MHD_YES &&
-                       tcp_cork(s->sock) == 0;
+                       tcp_cork(s->tcp_fd) == 0;
             atomic_fetch_add(on && off ? &cork_ok : &cork_bad, 1);
         } else if (send(s->sock, buf, (size_t)n, MSG_NOSIGNAL) != n) {
             break;
@@ -106,7 +110,9 @@ static void on_upgrade(void *cls, struct MHD_Connection *c, void *req_cls, const
     }
     s->req_cls_ok = req_cls != NULL && strcmp(req_cls, "request state") == 0;
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-    s->sock_ok = ci != NULL && ci->connect_fd == sock;
+    s->tcp_fd = ci != NULL ? ci->connect_fd : -1;
+    s->sock_ok = ci != NULL && (tt_on() ? ci->connect_fd != sock && sock >= 0
+                                        : ci->connect_fd == sock);
     if (strcmp(mode, "close") == 0) {
         /* Done at once; a second close is refused, and so is corking. */
         bool first = MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE) == MHD_YES;

@@ -4,7 +4,8 @@
  * between, ping/pong, the closing handshake, protocol errors), several
  * clients at once, and a stop (SIGTERM) with a session open. The example is
  * the program the build made ($BUILD/examples/websocket_echo), started on a
- * free port. */
+ * free port; in a run over TLS (TEST_TLS=1) with the test certificate, so
+ * that the same WebSocket session runs over wss://. */
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -21,6 +22,7 @@
 #include "check.h"
 #include "client.h"
 #include "rawhttp.h"
+#include "tlstest.h"
 
 static pid_t child = -1;
 
@@ -30,6 +32,8 @@ static uint16_t start_example(void)
     const char *build = getenv("BUILD");
     char path[512];
     snprintf(path, sizeof(path), "%s/examples/websocket_echo", build ? build : "build");
+    const char *cert = tt_on() ? tt_path("server-chain.pem") : NULL;
+    const char *key = tt_on() ? tt_path("server.key") : NULL;
     int out[2];
     if (pipe(out) != 0)
         return 0;
@@ -39,7 +43,10 @@ static uint16_t start_example(void)
         dup2(out[1], 1);
         close(out[0]);
         close(out[1]);
-        execl(path, path, "0", (char *)NULL);
+        if (cert != NULL)
+            execl(path, path, "0", cert, key, (char *)NULL);
+        else
+            execl(path, path, "0", (char *)NULL);
         _exit(127);
     }
     close(out[1]);

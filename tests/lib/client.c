@@ -1,5 +1,6 @@
 #include "client.h"
 #include "slow.h"
+#include "tlstest.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -53,12 +54,19 @@ static size_t upload_read(char *buf, size_t size, size_t n, void *ud)
     return k;
 }
 
+void tc_set_url(CURL *curl, uint16_t port, const char *path)
+{
+    char url[512];
+    snprintf(url, sizeof(url), "%s://127.0.0.1:%u%s", tt_on() ? "https" : "http",
+             (unsigned int)port, path ? path : "/");
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    if (tt_on())
+        curl_easy_setopt(curl, CURLOPT_CAINFO, tt_path("ca.pem"));
+}
+
 void tc_perform(CURL *curl, uint16_t port, const struct tc_request *rq, struct tc_reply *out)
 {
     memset(out, 0, sizeof(*out));
-    char url[512];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", (unsigned int)port,
-             rq->path ? rq->path : "/");
     struct sink body = {0}, head = {0};
     struct upload up = {rq->body, rq->body_len};
     struct curl_slist *hl = NULL;
@@ -66,7 +74,7 @@ void tc_perform(CURL *curl, uint16_t port, const struct tc_request *rq, struct t
         hl = curl_slist_append(hl, *h);
     if (rq->chunked)
         hl = curl_slist_append(hl, "Transfer-Encoding: chunked");
-    curl_easy_setopt(curl, CURLOPT_URL, url);
+    tc_set_url(curl, port, rq->path);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, sink_write);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, sink_write);
@@ -149,6 +157,8 @@ void tc_reply_free(struct tc_reply *r)
 
 int rs_connect(uint16_t port)
 {
+    if (tt_on())
+        return tt_connect_raw(port);
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;

@@ -34,6 +34,10 @@ struct tc_request {
     long timeout_ms;      /* default 10000 */
 };
 
+/* Points `curl` at 127.0.0.1:port + path: http, or https verified
+ * against the test CA in a run over TLS (tlstest.h). */
+void tc_set_url(CURL *curl, uint16_t port, const char *path);
+
 /* Performs one request on `curl` (a reusable easy handle, so keep-alive can
  * be observed) against 127.0.0.1:port. */
 void tc_perform(CURL *curl, uint16_t port, const struct tc_request *rq, struct tc_reply *out);

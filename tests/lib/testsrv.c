@@ -1,4 +1,5 @@
 #include "testsrv.h"
+#include "tlstest.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -264,10 +265,21 @@ bool ts_start_apc(struct test_server *ts, enum ts_mode mode, unsigned int flags,
     static const struct MHD_OptionItem none[] = {{MHD_OPTION_END, 0, NULL}};
     unsigned int threads = is_pool(mode) ? 3 : 0;
     bool listen = !(flags & MHD_USE_NO_LISTEN_SOCKET);
+    /* A run over TLS (TEST_TLS=1) serves every test daemon by HTTPS. */
+    struct MHD_OptionItem tls[] = {
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)(uintptr_t)tt_file("server.key")},
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)(uintptr_t)tt_file("server-chain.pem")},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    if (tt_on())
+        flags |= MHD_USE_TLS;
+    else
+        tls[0].option = MHD_OPTION_END;
     ts->d = MHD_start_daemon(mode_flags(mode) | flags | MHD_USE_ERROR_LOG, 0, apc, apc_cls, handler,
                              cls, MHD_OPTION_SOCK_ADDR_LEN, (socklen_t)(listen ? sizeof(sa) : 0),
                              listen ? &sa : NULL, MHD_OPTION_THREAD_POOL_SIZE, threads,
-                             MHD_OPTION_ARRAY, opts ? opts : none, MHD_OPTION_END);
+                             MHD_OPTION_ARRAY, tls, MHD_OPTION_ARRAY, opts ? opts : none,
+                             MHD_OPTION_END);
     if (ts->d == NULL) {
         fprintf(stderr, "daemon did not start in mode %s\n", ts_mode_names[mode]);
         return false;
