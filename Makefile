@@ -5,7 +5,8 @@
 #   make check               every test (installs missing Debian packages first)
 #   make check SAN=address,undefined   the same under sanitizers (SAN=thread too)
 #   make valgrind            every test under valgrind's memcheck (no error, no leak)
-#   make demo                builds and starts examples/demo on http://127.0.0.1:8080
+#   make demo [PORT=8080]    builds and starts examples/demo on http://127.0.0.1:PORT
+#                            and the examples it links to on the next three ports
 #
 # The build honours CC, CFLAGS, CPPFLAGS and LDFLAGS.
 
@@ -153,15 +154,12 @@ install: lib
 	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/
 	sed -e 's|@PREFIX@|$(PREFIX)|' libmicrohttpd.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libmicrohttpd.pc
 
+PORT ?= 8080
+
 demo:
 	@scripts/deps.sh build
-	@$(MAKE) --no-print-directory lib $(EXAMPLE_BINS)
-	@echo "Serving the demo on http://127.0.0.1:8080/ (Ctrl-C stops it)"
-	@trap 'kill 0' INT TERM EXIT; \
-	if [ -x $(BUILD)/examples/upload ]; then $(BUILD)/examples/upload 8082 & fi; \
-	if [ -x $(BUILD)/examples/auth ]; then $(BUILD)/examples/auth 8081 & fi; \
-	if [ -x $(BUILD)/examples/websocket_echo ]; then $(BUILD)/examples/websocket_echo 8083 & fi; \
-	$(BUILD)/examples/demo 8080
+	@$(MAKE) -s --no-print-directory lib $(EXAMPLE_BINS)
+	@scripts/demo.sh $(BUILD) $(PORT)
 
 clean:
 	rm -rf build

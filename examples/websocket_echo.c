@@ -6,7 +6,8 @@
  *            with a close carrying the same code, and the connection ends
  *
  * Usage: websocket_echo [port]   (default 8083; 0 picks a free port; the
- *        first line printed names the address; SIGINT or SIGTERM stops it)
+ *        first line printed names the address; 127.0.0.1 unless the
+ *        environment names LISTEN_ADDRESS; SIGINT or SIGTERM stops it)
  * Try:   open http://127.0.0.1:8083/ in a browser
  *
  * The library answers the HTTP request; this program checks the handshake
@@ -657,6 +658,22 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     return reply(c, MHD_HTTP_NOT_FOUND, "text/plain", "Not found\n");
 }
 
+/* 127.0.0.1, or the IPv4 address named by the environment's LISTEN_ADDRESS
+ * (0.0.0.0: every interface). Returns the address as text, NULL if invalid. */
+static const char *listen_address(struct sockaddr_in *sa, uint16_t port)
+{
+    const char *env = getenv("LISTEN_ADDRESS");
+    const char *text = env != NULL ? env : "127.0.0.1";
+    memset(sa, 0, sizeof(*sa));
+    sa->sin_family = AF_INET;
+    sa->sin_port = htons(port);
+    if (inet_pton(AF_INET, text, &sa->sin_addr) != 1) {
+        fprintf(stderr, "LISTEN_ADDRESS: not an IPv4 address: %s\n", text);
+        return NULL;
+    }
+    return text;
+}
+
 int main(int argc, char **argv)
 {
     unsigned long port = 8083;
@@ -676,20 +693,17 @@ int main(int argc, char **argv)
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     struct sockaddr_in sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const char *host = listen_address(&sa, (uint16_t)port);
+    if (host == NULL)
+        return 2;
     struct MHD_Daemon *d = MHD_start_daemon(
         MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG, (uint16_t)port, NULL,
         NULL, handler, NULL, MHD_OPTION_SOCK_ADDR_LEN, (socklen_t)sizeof(sa), &sa,
         MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_END);
-    if (d == NULL) {
-        fprintf(stderr, "cannot start the server on port %lu\n", port);
-        return 1;
-    }
+    if (d == NULL)
+        return 1; /* the library logged why */
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-    printf("listening on http://127.0.0.1:%u/ (WebSocket at /ws); Ctrl-C stops it\n",
+    printf("Serving on http://%s:%u/ (WebSocket at /ws); Ctrl-C stops it\n", host,
            info != NULL ? (unsigned int)info->port : (unsigned int)port);
     fflush(stdout);
     int sig;
