@@ -1,10 +1,11 @@
 # Build, test and install our libmicrohttpd-compatible library.
 #
 #   make                     libmicrohttpd.so.12 and libmicrohttpd.a in build/lib
-#   make install PREFIX=dir  header, libraries and libmicrohttpd.pc under dir
+#   make install PREFIX=dir  header, libraries, libmicrohttpd.pc and the man pages under dir
 #   make check               every test (installs missing Debian packages first)
 #   make check SAN=address,undefined   the same under sanitizers (SAN=thread too)
 #   make valgrind            every test under valgrind's memcheck (no error, no leak)
+#   make html                the manual and man pages as HTML (make install-html installs them)
 #   make demo [PORT=8080]    builds and starts examples/demo on http://127.0.0.1:PORT
 #                            and the examples it links to on the next three ports
 #
@@ -59,7 +60,7 @@ EXAMPLE_BINS := $(EXAMPLE_SRCS:%.c=$(BUILD)/%)
 CURL_LIBS := -lcurl
 
 .PHONY: all lib tests examples check deps-check install demo clean format format-check lint \
-	valgrind
+	valgrind html install-html
 
 all: lib
 
@@ -153,6 +154,17 @@ install: lib
 	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libmicrohttpd.so
 	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/
 	sed -e 's|@PREFIX@|$(PREFIX)|' libmicrohttpd.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libmicrohttpd.pc
+	scripts/install_man.sh $(DESTDIR)$(PREFIX)/share/man/man3
+
+# The manual and the man pages as HTML (doc/README.md).
+html:
+	@scripts/deps.sh doc
+	@scripts/html_doc.sh $(BUILD)/doc/html
+	@echo "HTML in $(BUILD)/doc/html/index.html"
+
+install-html: html
+	install -d $(DESTDIR)$(PREFIX)/share/doc/libmicrohttpd
+	cp -R $(BUILD)/doc/html $(DESTDIR)$(PREFIX)/share/doc/libmicrohttpd/
 
 PORT ?= 8080
 
