@@ -13,7 +13,7 @@
 #
 # All are compiled with -Wall -Wextra -Werror against the library, two at
 # a time; then each server is started on a port of the system's choice
-# ("Serving on http://127.0.0.1:PORT/"), its checks are run, and SIGTERM must
+# ("Serving on http://127.0.0.1:PORT/", or https), its checks are run, and SIGTERM must
 # end it with status 0. A program that exits with 77 before serving is
 # skipped (the HTTPS example does when the library has no TLS), visibly: the
 # RESULT line counts it. Relative links in the manual must point to files
@@ -83,7 +83,7 @@ run_server() {
     pid=$!
     local i
     for ((i = 0; i < 500; i++)); do
-        grep -q '^Serving on http://127\.0\.0\.1:[0-9]*/' "$OUT" && break
+        grep -qE '^Serving on https?://127\.0\.0\.1:[0-9]+/' "$OUT" && break
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.02
     done
@@ -100,8 +100,8 @@ run_server() {
         cat "$OUT"
         return 1
     fi
-    PORT=$(sed -n 's|^Serving on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$OUT" | head -n 1)
-    URL=http://127.0.0.1:$PORT/
+    PORT=$(sed -nE 's|^Serving on https?://127\.0\.0\.1:([0-9]+)/.*|\1|p' "$OUT" | head -n 1)
+    URL=$(sed -nE 's|^Serving on (https?://127\.0\.0\.1:[0-9]+/).*|\1|p' "$OUT" | head -n 1)
     check "$n: starts on 127.0.0.1" "[ -n '$PORT' ]"
     return 0
 }
