@@ -43,6 +43,7 @@ closed() { ! curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$1/"; }
 start_demo() {
     for _ in 1 2 3 4 5; do
         base=$((20000 + RANDOM % 40000))
+        : >"$dir/out"
         # A background job of a script starts with SIGINT ignored; a
         # terminal's foreground job does not.
         env --default-signal=INT setsid make -s --no-print-directory demo PORT=$base \
@@ -104,6 +105,7 @@ if start_demo; then
     kill -INT -- "-$mpid"
     until_ok 10 gone "$mpid"
     mpid=
+    : >"$dir/blocker"
     "$BUILD/examples/auth" $((base + 1)) >"$dir/blocker" 2>&1 &
     blocker=$!
     until_ok 10 grep -q '^Serving' "$dir/blocker"

@@ -79,6 +79,7 @@ run_once() {
 run_server() {
     local n=$1
     OUT=$work/$n.out
+    : >"$OUT"
     (cd "$work/$n.d" && exec "$work/$n" 0 $(meta "$n" args)) >"$OUT" 2>&1 &
     pid=$!
     local i
