@@ -6,11 +6,7 @@
 # Every wait polls for a condition with a deadline; nothing sleeps to
 # synchronise.
 BUILD=${BUILD:-build}
-pass=0
-fail=0
-check() {
-    if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi
-}
+. "$(dirname "$0")/check_lib.sh"
 dir=$(mktemp -d)
 mpid=
 blocker=

@@ -19,12 +19,7 @@
 # RESULT line counts it. Relative links in the manual must point to files
 # that exist.
 BUILD=${BUILD:-build}
-pass=0
-fail=0
-skip=0
-check() {
-    if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi
-}
+. "$(dirname "$0")/check_lib.sh"
 work=$(mktemp -d)
 pid=
 cleanup() {

@@ -6,11 +6,7 @@
 # in some page, cross-references point to pages that exist, and the
 # complete program of libmicrohttpd(3) compiles with -Wall -Wextra -Werror.
 BUILD=${BUILD:-build}
-pass=0
-fail=0
-check() {
-    if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi
-}
+. "$(dirname "$0")/check_lib.sh"
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 pages=(doc/man/man3/*.3)

@@ -1,0 +1,9 @@
+# Sourced by the script tests: check NAME CONDITION evaluates CONDITION and
+# counts one passed or failed check (a failure prints NAME); the script ends
+# with `echo "RESULT $pass $fail"` (and $skip where it skips).
+pass=0
+fail=0
+skip=0
+check() {
+    if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi
+}
