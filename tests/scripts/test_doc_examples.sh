@@ -49,11 +49,15 @@ check "the manual has examples" "[ -n '$names' ]"
 dups=$(grep -h '^<!-- example: ' doc/manual/*.md | awk '{ print $3 }' | sort | uniq -d | tr '\n' ' ')
 check "example names are unique ($dups)" "[ -z '$dups' ]"
 
-# Compile them all, two at a time.
-export CC=${CC:-cc} BUILD work
+# Compile them all, two at a time (with the sanitizers the library was
+# built with, under make check SAN=...).
+SANFLAGS=
+[ -n "${SAN:-}" ] && SANFLAGS="-fsanitize=$SAN -fno-omit-frame-pointer"
+export CC=${CC:-cc} BUILD work SANFLAGS
 compile() {
-    "$CC" -Wall -Wextra -Werror -Iinclude "$work/$1.c" "$BUILD/lib/libmicrohttpd.a" -pthread \
-        -o "$work/$1" >"$work/$1.cc" 2>&1
+    # shellcheck disable=SC2086
+    "$CC" -Wall -Wextra -Werror $SANFLAGS -Iinclude "$work/$1.c" "$BUILD/lib/libmicrohttpd.a" \
+        -pthread -o "$work/$1" >"$work/$1.cc" 2>&1
 }
 export -f compile
 echo "$names" | xargs -P 2 -I{} bash -c 'compile {}'

@@ -70,11 +70,13 @@ dangling=$(comm -23 "$dir/refs" "$dir/named" | tr '\n' ' ')
 check "SEE ALSO and references resolve (dangling: $dangling)" "[ -z '$dangling' ]"
 
 # The overview's example is a complete program.
+SANFLAGS=
+[ -n "${SAN:-}" ] && SANFLAGS="-fsanitize=$SAN -fno-omit-frame-pointer"
 awk '/^\.SH EXAMPLES/ { ex = 1 } ex && /^\.EX/ { on = 1; next } on && /^\.EE/ { exit }
      on { gsub(/\\e/, "\\"); gsub(/\\-/, "-"); gsub(/^\\&/, ""); print }' \
     doc/man/man3/libmicrohttpd.3 >"$dir/overview.c"
 check "libmicrohttpd(3) example compiles with -Wall -Wextra -Werror" \
-    "${CC:-cc} -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude '$dir/overview.c' \
+    "${CC:-cc} -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $SANFLAGS -Iinclude '$dir/overview.c' \
      '$BUILD/lib/libmicrohttpd.a' -pthread -o '$dir/overview' 2>'$dir/cc' || { cat '$dir/cc'; false; }"
 
 # man -l renders every page (what a reader types in the source tree).
