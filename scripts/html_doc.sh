@@ -18,10 +18,16 @@ for md in "$top"/doc/manual/*.md; do
         printf '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>%s</title>' "$title"
         printf '<style>%s</style></head><body>\n' "$style"
         # Links between chapters point to the rendered pages.
+        # Headings get the ids GitHub gives them, so #anchors work here too.
         cmark-gfm --unsafe -e table -e autolink "$md" |
             sed -E 's/href="([0-9a-z-]+)\.md(#[^"]*)?"/href="\1.html\2"/g;
                     s/href="README\.md"/href="index.html"/g;
-                    s|href="\.\./man/man3/([A-Za-z0-9_]+)\.3"|href="man/\1.html"|g'
+                    s|href="\.\./man/man3/([A-Za-z0-9_]+)\.3"|href="man/\1.html"|g' |
+            awk 'match($0, /^<h[1-6]>.*<\/h[1-6]>$/) {
+                     text = $0; gsub(/<[^>]*>/, "", text); id = tolower(text)
+                     gsub(/[^a-z0-9 _-]/, "", id); gsub(/ /, "-", id)
+                     sub(/^<h[1-6]/, "& id=\"" id "\"") }
+                 { print }'
         printf '</body></html>\n'
     } >"$out/$name.html"
 done

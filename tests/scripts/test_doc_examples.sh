@@ -65,6 +65,11 @@ for n in $names; do
     check "$n compiles with -Wall -Wextra -Werror" "[ -x '$work/$n' ] || { cat '$work/$n.cc'; false; }"
 done
 
+# The README's Hello world compiles too.
+awk '/^```c$/ { on = 1; next } on && /^```$/ { exit } on' README.md >"$work/readme_hello.c"
+check "README's program compiles with -Wall -Wextra -Werror" \
+    "compile readme_hello || { cat '$work/readme_hello.cc'; false; }"
+
 meta() { sed -n "s/^$2: //p" "$work/$1.meta"; }
 
 run_once() {
