@@ -1,11 +1,13 @@
 # Build, test and install our libmicrohttpd-compatible library.
 #
 #   make                     libmicrohttpd.so.12 and libmicrohttpd.a in build/lib
-#   make install PREFIX=dir  header, libraries and libmicrohttpd.pc under dir
+#   make install PREFIX=dir  header, libraries, libmicrohttpd.pc and the man pages under dir
 #   make check               every test (installs missing Debian packages first)
 #   make check SAN=address,undefined   the same under sanitizers (SAN=thread too)
 #   make valgrind            every test under valgrind's memcheck (no error, no leak)
-#   make demo                builds and starts examples/demo on http://127.0.0.1:8080
+#   make html                the manual and man pages as HTML (make install-html installs them)
+#   make demo [PORT=8080]    builds and starts examples/demo on http://127.0.0.1:PORT
+#                            and the examples it links to on the next three ports
 #   make TLS=no              the library without GnuTLS (no HTTPS), in build/notls
 #
 # The build honours CC, CFLAGS, CPPFLAGS and LDFLAGS.
@@ -76,7 +78,7 @@ TEST_LIBS := -lgnutls $(CURL_LIBS)
 CERTS := $(BUILD)/tests/certs/ca.pem
 
 .PHONY: all lib tests examples check deps-check install demo clean format format-check lint \
-	valgrind
+	valgrind html install-html
 
 all: lib
 
@@ -177,16 +179,24 @@ install: lib
 	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@REQUIRES_PRIVATE@|$(if $(TLS_LIBS),gnutls,)|' \
 		libmicrohttpd.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libmicrohttpd.pc
+	scripts/install_man.sh $(DESTDIR)$(PREFIX)/share/man/man3
+
+# The manual and the man pages as HTML (doc/README.md).
+html:
+	@scripts/deps.sh doc
+	@scripts/html_doc.sh $(BUILD)/doc/html
+	@echo "HTML in $(BUILD)/doc/html/index.html"
+
+install-html: html
+	install -d $(DESTDIR)$(PREFIX)/share/doc/libmicrohttpd
+	cp -R $(BUILD)/doc/html $(DESTDIR)$(PREFIX)/share/doc/libmicrohttpd/
+
+PORT ?= 8080
 
 demo:
 	@scripts/deps.sh build
-	@$(MAKE) --no-print-directory lib $(EXAMPLE_BINS)
-	@echo "Serving the demo on http://127.0.0.1:8080/ (Ctrl-C stops it)"
-	@trap 'kill 0' INT TERM EXIT; \
-	if [ -x $(BUILD)/examples/upload ]; then $(BUILD)/examples/upload 8082 & fi; \
-	if [ -x $(BUILD)/examples/auth ]; then $(BUILD)/examples/auth 8081 & fi; \
-	if [ -x $(BUILD)/examples/websocket_echo ]; then $(BUILD)/examples/websocket_echo 8083 & fi; \
-	$(BUILD)/examples/demo 8080
+	@$(MAKE) -s --no-print-directory lib $(EXAMPLE_BINS)
+	@scripts/demo.sh $(BUILD) $(PORT)
 
 clean:
 	rm -rf build

@@ -26,28 +26,40 @@ set offsets 0, 0, graph 0.08, 0
 panel(f) = sprintf("%s/%s", dir, f)
 
 set origin 0, 0
-set size 0.72, 0.96
+set size 0.70, 0.96
 set key top left
 set ylabel "requests per second"
 plot panel('rps.dat') using 2:3:4:xtic(1) title "ours" lc rgb "#1f77b4", \
      '' using 5:6:7 title "libmicrohttpd" lc rgb "#ff7f0e", \
      '' using 0:($9 * 1.02):8 with labels offset 0,0.6 font ",9" notitle
 
-set origin 0.72, 0
-set size 0.16, 0.96
+# The pipelining panel in millions, so that every tick has its own label;
+# the narrow panels are labelled by mode only, under a caption.
+set origin 0.70, 0
+set size 0.15, 0.96
 set key off
-set ylabel "requests per second (16-deep pipelining)"
-plot panel('pipe.dat') using 2:3:4:xtic(1) title "ours" lc rgb "#1f77b4", \
-     '' using 5:6:7 title "libmicrohttpd" lc rgb "#ff7f0e", \
-     '' using 0:($9 * 1.02):8 with labels offset 0,0.6 font ",9" notitle
+set ylabel "million requests per second (16-deep pipelining)"
+set format y "%.1f"
+set ytics 0.5
+set xlabel "16-deep pipelining" font ",9"
+plot panel('pipe.dat') using ($2/1e6):($3/1e6):($4/1e6):xtic(word(strcol(1), 2)) \
+         title "ours" lc rgb "#1f77b4", \
+     '' using ($5/1e6):($6/1e6):($7/1e6) title "libmicrohttpd" lc rgb "#ff7f0e", \
+     '' using 0:($9 / 1e6 * 1.02):8 with labels offset 0,0.6 font ",8" notitle
+set ytics autofreq
 
-set origin 0.88, 0
-set size 0.12, 0.96
+# The 1 GiB panel: two cells only, labelled by mode, upright.
+set origin 0.85, 0
+set size 0.15, 0.96
 set ylabel "1 GiB responses per second (= GiB/s)"
 set format y "%.1f"
-plot panel('sendfile.dat') using 2:3:4:xtic(1) title "ours" lc rgb "#1f77b4", \
+set xtics norotate center font ",9"
+set xlabel "1 GiB file (sendfile)" font ",9"
+plot panel('sendfile.dat') using 2:3:4:xtic(word(strcol(1), 2)) title "ours" lc rgb "#1f77b4", \
      '' using 5:6:7 title "libmicrohttpd" lc rgb "#ff7f0e", \
      '' using 0:($9 * 1.02):8 with labels offset 0,0.6 font ",9" notitle
+unset xlabel
+set xtics rotate by -35 left font ",9" nomirror
 unset multiplot
 
 set terminal pngcairo size 1600,560 font "sans,10"

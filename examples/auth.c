@@ -4,13 +4,16 @@
  *   /basic   Basic authentication (user "admin", password "secret")
  *   /digest  Digest authentication with SHA-256 (same credentials)
  *
- * Usage: auth [port]   (default 8081; Ctrl-C stops it)
+ * Usage: auth [port]   (default 8081, on 127.0.0.1 unless the environment
+ *        names LISTEN_ADDRESS, e.g. 0.0.0.0; Ctrl-C stops it)
  * Try:   curl -u admin:secret http://127.0.0.1:8081/basic
  *        curl --digest -u admin:secret http://127.0.0.1:8081/digest
  *
  * The credentials are compiled in to keep the example short; a real server
  * would store a digest (MHD_digest_auth_calc_userdigest) rather than the
  * password, and serve these pages over TLS only. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -137,6 +140,22 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                      "<!DOCTYPE html>\n<html><body><p>Not found.</p></body></html>\n");
 }
 
+/* 127.0.0.1, or the IPv4 address named by the environment's LISTEN_ADDRESS
+ * (0.0.0.0: every interface). Returns the address as text, NULL if invalid. */
+static const char *listen_address(struct sockaddr_in *sa, uint16_t port)
+{
+    const char *env = getenv("LISTEN_ADDRESS");
+    const char *text = env != NULL ? env : "127.0.0.1";
+    memset(sa, 0, sizeof(*sa));
+    sa->sin_family = AF_INET;
+    sa->sin_port = htons(port);
+    if (inet_pton(AF_INET, text, &sa->sin_addr) != 1) {
+        fprintf(stderr, "LISTEN_ADDRESS: not an IPv4 address: %s\n", text);
+        return NULL;
+    }
+    return text;
+}
+
 int main(int argc, char **argv)
 {
     unsigned long port = 8081;
@@ -156,15 +175,18 @@ int main(int argc, char **argv)
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
+    struct sockaddr_in sa;
+    const char *host = listen_address(&sa, (uint16_t)port);
+    if (host == NULL)
+        return 2;
     struct MHD_Daemon *d = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t)port, NULL, NULL, handler,
-        NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30, MHD_OPTION_END);
-    if (d == NULL) {
-        fprintf(stderr, "cannot start the server on port %lu\n", port);
-        return 1;
-    }
-    printf("Serving on http://127.0.0.1:%lu/ (user \"%s\", password \"%s\"); Ctrl-C stops.\n", port,
-           USERNAME, PASSWORD);
+        NULL, MHD_OPTION_SOCK_ADDR_LEN, (socklen_t)sizeof(sa), &sa, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned int)30, MHD_OPTION_END);
+    if (d == NULL)
+        return 1; /* the library logged why */
+    printf("Serving on http://%s:%lu/ (user \"%s\", password \"%s\"); Ctrl-C stops.\n", host,
+           port, USERNAME, PASSWORD);
     fflush(stdout);
     int sig;
     sigwait(&stop, &sig);

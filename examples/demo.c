@@ -1,15 +1,25 @@
-/* The demo site of `make demo`: shows the request it got (method, URL,
- * version, headers, query arguments, cookies) and a form whose fields are
- * decoded by the POST processor. Links to the upload, authentication and
- * WebSocket examples, which `make demo` starts beside it.
+/* The demo site of `make demo`: says what this library is, links to the
+ * examples and the manual, shows the request it got (method, URL, version,
+ * headers, query arguments, cookies) and a form whose fields are decoded by
+ * the POST processor. The upload, authentication and WebSocket examples run
+ * beside it on the next three ports (scripts/demo.sh starts them all).
  *
- *   demo [PORT]        (default 8080, bound to 127.0.0.1) */
+ *   demo [PORT [SOURCE_DIR]]   (default 8080; 127.0.0.1 unless the
+ *                               environment names LISTEN_ADDRESS)
+ *
+ * With SOURCE_DIR (the repository's top directory), /manual/NAME.md serves
+ * the manual's chapters from SOURCE_DIR/doc/manual and /examples/NAME.c the
+ * examples' sources, as files (MHD_create_response_from_fd). */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -124,9 +134,55 @@ static enum MHD_Result on_field(void *cls, enum MHD_ValueKind kind, const char *
 }
 
 static const char style[] =
-    "<style>body{font-family:sans-serif;margin:2em;max-width:60em}"
+    "<style>body{font-family:sans-serif;margin:1.5em 2em;max-width:62em;line-height:1.35}"
     "table{border-collapse:collapse}td{border:1px solid #ccc;padding:.2em .6em}"
-    "h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.5em}</style>";
+    "h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.1em;margin-top:1.4em}"
+    ".intro{background:#f4f7fb;border:1px solid #c8d6e8;padding:.6em 1.2em;border-radius:6px}"
+    ".intro ul{margin:.3em 0}.intro li{margin:.2em 0}code{background:#eee;padding:0 .2em}"
+    "</style>";
+
+/* The base port: the examples listen on the next three. */
+static unsigned int base_port = 8080;
+/* The repository's top directory, or NULL: then no manual or sources. */
+static const char *source_dir;
+
+static void add_link(struct page *p, unsigned int port_offset, const char *text,
+                     const char *source)
+{
+    char line[512];
+    snprintf(line, sizeof(line),
+             "<li><a href=\"http://127.0.0.1:%u/\">%s</a> on port %u &mdash; source: "
+             "<a href=\"/examples/%s\">examples/%s</a></li>\n",
+             base_port + port_offset, text, base_port + port_offset, source, source);
+    add_str(p, line);
+}
+
+/* What this is, and where to go next: the first screen. */
+static void add_intro(struct page *p)
+{
+    add_str(p, "<h1>libmicrohttpd ");
+    add_str(p, MHD_get_version());
+    add_str(p, ", rebuilt &mdash; demo</h1>\n<div class=\"intro\"><p>This page is served by "
+               "<a href=\"/examples/demo.c\">examples/demo.c</a>, a small program on a "
+               "from-scratch, drop-in replacement for GNU libmicrohttpd 1.0: an HTTP/1.1 "
+               "server library you embed in a C program (same header, same "
+               "<code>libmicrohttpd.so.12</code>). Below it shows the request your browser "
+               "just sent, as the library parsed it.</p>\n<b>Examples running beside it</b>"
+               "<ul>\n");
+    add_link(p, 2, "File upload", "upload.c");
+    add_link(p, 1, "Basic and Digest authentication", "auth.c");
+    add_link(p, 3, "WebSocket echo", "websocket_echo.c");
+    add_str(p, "</ul>\n<b>Read next</b><ul>\n"
+               "<li><a href=\"/manual/README.md\">The manual</a>: from Hello world to production, "
+               "chapter by chapter (<a href=\"/manual/01-hello.md\">Hello world</a>, "
+               "<a href=\"/manual/04-thread-modes.md\">choosing a thread mode</a>, "
+               "<a href=\"/manual/05-forms-uploads.md\">forms</a>, "
+               "<a href=\"/manual/07-https.md\">HTTPS</a>, "
+               "<a href=\"/manual/12-migrating.md\">migrating from GNU libmicrohttpd</a>)</li>\n"
+               "<li>Man pages: <code>man -l doc/man/man3/libmicrohttpd.3</code> in the source "
+               "tree, or <code>man libmicrohttpd</code> and <code>man MHD_start_daemon</code> "
+               "after <code>make install</code></li>\n</ul></div>\n");
+}
 
 static void build_page(struct page *p, struct MHD_Connection *c, const char *url,
                        const char *method, const char *version, struct request *rq)
@@ -134,18 +190,15 @@ static void build_page(struct page *p, struct MHD_Connection *c, const char *url
     add_str(p, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>libmicrohttpd demo"
                "</title>");
     add_str(p, style);
-    add_str(p, "</head><body><h1>Your request</h1><p><b>");
+    add_str(p, "</head><body>\n");
+    add_intro(p);
+    add_str(p, "<h2>Your request</h2><p><b>");
     add_text(p, method, strlen(method));
     add_str(p, "</b> ");
     add_text(p, url, strlen(url));
     add_str(p, " ");
     add_text(p, version, strlen(version));
-    add_str(p, " &mdash; served by libmicrohttpd-compatible ");
-    add_str(p, MHD_get_version());
     add_str(p, "</p>\n");
-    add_table(p, c, MHD_HEADER_KIND, "Headers");
-    add_table(p, c, MHD_GET_ARGUMENT_KIND, "Query arguments");
-    add_table(p, c, MHD_COOKIE_KIND, "Cookies");
     if (rq->fields.len) {
         add_str(p, "<h2>Form fields (decoded by the POST processor)</h2>\n<table>\n");
         add(p, rq->fields.buf, rq->fields.len);
@@ -159,14 +212,60 @@ static void build_page(struct page *p, struct MHD_Connection *c, const char *url
                "(urlencoded)</button></form>\n<p></p>"
                "<form method=\"post\" action=\"/form\" enctype=\"multipart/form-data\">"
                "Title: <input name=\"title\" value=\"multipart\"> <button>POST (multipart)"
-               "</button></form>\n"
-               "<h2>More examples</h2><ul>"
-               "<li><a href=\"http://127.0.0.1:8082/\">File upload</a> (examples/upload.c)</li>"
-               "<li><a href=\"http://127.0.0.1:8081/\">Basic and Digest authentication</a> "
-               "(examples/auth.c)</li>"
-               "<li><a href=\"http://127.0.0.1:8083/\">WebSocket echo</a> "
-               "(examples/websocket_echo.c)</li></ul>\n"
-               "</body></html>\n");
+               "</button></form>\n");
+    add_table(p, c, MHD_GET_ARGUMENT_KIND, "Query arguments");
+    add_table(p, c, MHD_COOKIE_KIND, "Cookies");
+    add_table(p, c, MHD_HEADER_KIND, "Headers");
+    add_str(p, "</body></html>\n");
+}
+
+/* "/manual/NAME.md" or "/examples/NAME.c" with NAME of [a-z0-9_-] only:
+ * the file's path under source_dir, else NULL. */
+static const char *source_file(const char *url, char *path, size_t cap)
+{
+    static const struct {
+        const char *prefix, *dir, *ext;
+    } dirs[] = {{"/manual/", "doc/manual", ".md"}, {"/examples/", "examples", ".c"}};
+    if (source_dir == NULL)
+        return NULL;
+    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+        size_t plen = strlen(dirs[i].prefix);
+        if (strncmp(url, dirs[i].prefix, plen) != 0)
+            continue;
+        const char *name = url + plen;
+        size_t n = strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+        if (n == 0 || strcmp(name + n, dirs[i].ext) != 0)
+            return NULL;
+        int w = snprintf(path, cap, "%s/%s/%s", source_dir, dirs[i].dir, name);
+        return w > 0 && (size_t)w < cap ? path : NULL;
+    }
+    return NULL;
+}
+
+/* Serves a manual chapter or an example's source as plain text. */
+static enum MHD_Result serve_file(struct MHD_Connection *c, const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        if (fd >= 0)
+            close(fd);
+        static const char missing[] = "Not found\n";
+        struct MHD_Response *r =
+            MHD_create_response_from_buffer_static(strlen(missing), missing);
+        enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_NOT_FOUND, r);
+        MHD_destroy_response(r);
+        return ret;
+    }
+    struct MHD_Response *r = MHD_create_response_from_fd((size_t)st.st_size, fd);
+    if (r == NULL) {
+        close(fd);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", "text/plain; charset=utf-8");
+    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return ret;
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
@@ -190,6 +289,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         *upload_data_size = 0;
         return MHD_YES;
     }
+    char path[4096];
+    if (strcmp(method, "GET") == 0 && source_file(url, path, sizeof(path)) != NULL)
+        return serve_file(c, path);
     struct page p = {NULL, 0, 0};
     build_page(&p, c, url, method, version, rq);
     struct MHD_Response *r =
@@ -217,37 +319,56 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     *req_cls = NULL;
 }
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
+/* 127.0.0.1, or the IPv4 address named by the environment's LISTEN_ADDRESS
+ * (0.0.0.0: every interface). Returns the address as text, NULL if invalid. */
+static const char *listen_address(struct sockaddr_in *sa, uint16_t port)
 {
-    (void)sig;
-    stop = 1;
+    const char *env = getenv("LISTEN_ADDRESS");
+    const char *text = env != NULL ? env : "127.0.0.1";
+    memset(sa, 0, sizeof(*sa));
+    sa->sin_family = AF_INET;
+    sa->sin_port = htons(port);
+    if (inet_pton(AF_INET, text, &sa->sin_addr) != 1) {
+        fprintf(stderr, "LISTEN_ADDRESS: not an IPv4 address: %s\n", text);
+        return NULL;
+    }
+    return text;
 }
 
 int main(int argc, char **argv)
 {
-    unsigned int port = argc > 1 ? (unsigned int)strtoul(argv[1], NULL, 10) : 8080;
+    if (argc > 1) {
+        char *end;
+        unsigned long port = strtoul(argv[1], &end, 10);
+        if (*end != '\0' || port == 0 || port > 65532) {
+            fprintf(stderr, "usage: %s [PORT [SOURCE_DIR]] (PORT 1-65532)\n", argv[0]);
+            return 2;
+        }
+        base_port = (unsigned int)port;
+    }
+    source_dir = argc > 2 ? argv[2] : NULL;
+    /* The stop signals are taken by sigwait() below; blocked before the
+     * daemon's threads start, they are blocked in those threads too. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
     struct sockaddr_in sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const char *host = listen_address(&sa, (uint16_t)base_port);
+    if (host == NULL)
+        return 2;
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, (uint16_t)port, NULL,
-        NULL, handler, NULL, MHD_OPTION_SOCK_ADDR_LEN, (socklen_t)sizeof(sa), &sa,
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, (uint16_t)base_port,
+        NULL, NULL, handler, NULL, MHD_OPTION_SOCK_ADDR_LEN, (socklen_t)sizeof(sa), &sa,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
         MHD_OPTION_END);
-    if (d == NULL) {
-        fprintf(stderr, "cannot start the demo on port %u\n", port);
-        return 1;
-    }
-    printf("demo: http://127.0.0.1:%u/ (Ctrl-C stops it)\n", port);
+    if (d == NULL)
+        return 1; /* the library logged why */
+    printf("Serving on http://%s:%u/ (Ctrl-C stops it)\n", host, base_port);
     fflush(stdout);
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    while (!stop)
-        pause();
+    int sig;
+    sigwait(&stop, &sig);
     MHD_stop_daemon(d);
     return 0;
 }

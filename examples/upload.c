@@ -5,7 +5,9 @@
  *   POST /   stores the form's files and answers with the same page
  *
  * Usage: upload [port [directory]]   (default 8082 and a new directory made
- *        with mkdtemp under /tmp; Ctrl-C stops it)
+ *        with mkdtemp under /tmp, removed with what it holds on exit; on
+ *        127.0.0.1 unless the environment names LISTEN_ADDRESS, e.g.
+ *        0.0.0.0; Ctrl-C stops it)
  * Try:   curl -F title=Holiday -F file=@photo.jpg http://127.0.0.1:8082/
  *
  * File data goes to disk piece by piece as the processor hands it over, so
@@ -13,9 +15,12 @@
  * A file whose upload does not complete is removed. Stored names are the
  * client's file names reduced to a safe set of characters; an existing file
  * is never overwritten (a number is added instead). */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -488,6 +493,40 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     *req_cls = NULL;
 }
 
+/* 127.0.0.1, or the IPv4 address named by the environment's LISTEN_ADDRESS
+ * (0.0.0.0: every interface). Returns the address as text, NULL if invalid. */
+static const char *listen_address(struct sockaddr_in *sa, uint16_t port)
+{
+    const char *env = getenv("LISTEN_ADDRESS");
+    const char *text = env != NULL ? env : "127.0.0.1";
+    memset(sa, 0, sizeof(*sa));
+    sa->sin_family = AF_INET;
+    sa->sin_port = htons(port);
+    if (inet_pton(AF_INET, text, &sa->sin_addr) != 1) {
+        fprintf(stderr, "LISTEN_ADDRESS: not an IPv4 address: %s\n", text);
+        return NULL;
+    }
+    return text;
+}
+
+/* Removes the directory this program made, with the files stored in it. */
+static void remove_made_dir(const char *path)
+{
+    DIR *dir = opendir(path);
+    if (dir != NULL) {
+        struct dirent *e;
+        while ((e = readdir(dir)) != NULL) {
+            char file[PATH_MAX];
+            if (e->d_name[0] != '.' &&
+                snprintf(file, sizeof(file), "%s/%s", path, e->d_name) < (int)sizeof(file))
+                unlink(file);
+        }
+        closedir(dir);
+    }
+    if (rmdir(path) != 0)
+        perror(path);
+}
+
 int main(int argc, char **argv)
 {
     unsigned long port = 8082;
@@ -517,20 +556,25 @@ int main(int argc, char **argv)
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
-    struct MHD_Daemon *d =
-        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t)port, NULL,
-                         NULL, handler, NULL, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60, MHD_OPTION_END);
-    if (d == NULL) {
-        fprintf(stderr, "cannot start the server on port %lu\n", port);
-        return 1;
+    struct sockaddr_in sa;
+    const char *host = listen_address(&sa, (uint16_t)port);
+    struct MHD_Daemon *d = NULL;
+    if (host != NULL)
+        d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t)port,
+                             NULL, NULL, handler, NULL, MHD_OPTION_SOCK_ADDR_LEN,
+                             (socklen_t)sizeof(sa), &sa, MHD_OPTION_NOTIFY_COMPLETED,
+                             on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
+                             MHD_OPTION_END);
+    if (d != NULL) {
+        printf("Serving on http://%s:%lu/, storing uploads in %s; Ctrl-C stops.\n", host, port,
+               upload_dir);
+        fflush(stdout);
+        int sig;
+        sigwait(&stop, &sig);
+        MHD_stop_daemon(d);
+        fields_clear();
     }
-    printf("Serving on http://127.0.0.1:%lu/, storing uploads in %s; Ctrl-C stops.\n", port,
-           upload_dir);
-    fflush(stdout);
-    int sig;
-    sigwait(&stop, &sig);
-    MHD_stop_daemon(d);
-    fields_clear();
-    return 0;
+    if (upload_dir == made)
+        remove_made_dir(made);
+    return d != NULL ? 0 : 1;
 }

@@ -8,7 +8,8 @@
  * Usage: websocket_echo [port [cert.pem key.pem]]
  *        (default 8083; 0 picks a free port; with a certificate and its key
  *        it serves HTTPS and wss://; the first line printed names the
- *        address; SIGINT or SIGTERM stops it)
+ *        address; 127.0.0.1 unless the environment names LISTEN_ADDRESS;
+ *        SIGINT or SIGTERM stops it)
  * Try:   open http://127.0.0.1:8083/ in a browser
  *
  * The library answers the HTTP request; this program checks the handshake
@@ -676,6 +677,22 @@ static char *read_pem(const char *path)
     return buf;
 }
 
+/* 127.0.0.1, or the IPv4 address named by the environment's LISTEN_ADDRESS
+ * (0.0.0.0: every interface). Returns the address as text, NULL if invalid. */
+static const char *listen_address(struct sockaddr_in *sa, uint16_t port)
+{
+    const char *env = getenv("LISTEN_ADDRESS");
+    const char *text = env != NULL ? env : "127.0.0.1";
+    memset(sa, 0, sizeof(*sa));
+    sa->sin_family = AF_INET;
+    sa->sin_port = htons(port);
+    if (inet_pton(AF_INET, text, &sa->sin_addr) != 1) {
+        fprintf(stderr, "LISTEN_ADDRESS: not an IPv4 address: %s\n", text);
+        return NULL;
+    }
+    return text;
+}
+
 int main(int argc, char **argv)
 {
     unsigned long port = 8083;
@@ -700,10 +717,9 @@ int main(int argc, char **argv)
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     struct sockaddr_in sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const char *host = listen_address(&sa, (uint16_t)port);
+    if (host == NULL)
+        return 2;
     /* Over TLS the library relays between the TLS session and the socket
      * the upgrade handler gets: nothing else changes here. */
     struct MHD_Daemon *d = MHD_start_daemon(
@@ -716,13 +732,11 @@ int main(int argc, char **argv)
                                   {MHD_OPTION_HTTPS_MEM_KEY, 0, key},
                                   {MHD_OPTION_END, 0, NULL}},
         MHD_OPTION_END);
-    if (d == NULL) {
-        fprintf(stderr, "cannot start the server on port %lu\n", port);
-        return 1;
-    }
+    if (d == NULL)
+        return 1; /* the library logged why */
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-    printf("listening on %s://127.0.0.1:%u/ (WebSocket at /ws); Ctrl-C stops it\n",
-           cert != NULL ? "https" : "http",
+    printf("Serving on %s://%s:%u/ (WebSocket at /ws); Ctrl-C stops it\n",
+           cert != NULL ? "https" : "http", host,
            info != NULL ? (unsigned int)info->port : (unsigned int)port);
     fflush(stdout);
     int sig;

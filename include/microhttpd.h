@@ -5,8 +5,11 @@
  * source- and binary-compatible replacement for GNU libmicrohttpd at API
  * level 1.0.1 (shared object libmicrohttpd.so.12). Every name, type, numeric
  * value and structure layout below is part of that compatibility contract and
- * must not change. All comments are our own summaries of the contract; the
- * full behaviour is described in the project's specification.
+ * must not change. All comments are our own short summaries; the full
+ * behaviour of every function is in its man page (man libmicrohttpd for the
+ * overview, man MHD_start_daemon and so on; doc/man/man3 in the source tree)
+ * and the manual (doc/manual). tests/scripts/test_doc_man.sh checks that
+ * every function, option, flag and enum value below appears in a page.
  *
  * Conventions used in the comments:
  *  - "MHD_NO on failure" means the function returns MHD_YES on success.

@@ -1,15 +1,16 @@
 #!/bin/sh
 # Installs the Debian packages a target needs, and only those missing.
-# Usage: scripts/deps.sh <group>...   groups: build check bench fuzz
+# Usage: scripts/deps.sh <group>...   groups: build check bench fuzz valgrind doc
 set -e
 pkgs=""
 for group in "$@"; do
     case "$group" in
     build) pkgs="$pkgs gcc make pkg-config" ;;
-    check) pkgs="$pkgs gcc make pkg-config libcurl4-openssl-dev libmicrohttpd-dev curl" ;;
+    check) pkgs="$pkgs gcc make pkg-config libcurl4-openssl-dev libmicrohttpd-dev curl mandoc groff-base man-db openssl" ;;
     bench) pkgs="$pkgs libmicrohttpd-dev wrk valgrind strace gnuplot-nox util-linux python3 bc" ;;
     fuzz) pkgs="$pkgs clang libclang-rt-14-dev llvm" ;;
     valgrind) pkgs="$pkgs valgrind" ;;
+    doc) pkgs="$pkgs cmark-gfm mandoc" ;;
     *) echo "deps.sh: unknown group $group" >&2; exit 2 ;;
     esac
 done

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Runs every test program under a time limit, two at a time, and adds up the
-# "RESULT <passed> <failed>" lines they print. A program that crashes, times
-# out or prints no RESULT line counts as one failure.
+# "RESULT <passed> <failed> [<skipped>]" lines they print. A program that
+# crashes, times out or prints no RESULT line counts as one failure; skipped
+# checks are shown on the program's line and in the total.
 # Environment: BUILD (build directory), TEST_FILTER (substring of test paths),
 # TEST_TIMEOUT (seconds per program, default 120), TEST_JOBS (default 2),
 # TEST_WRAPPER (a command that runs each test program, e.g. valgrind; the
@@ -64,16 +65,21 @@ run_one() {
     res=$(grep '^RESULT ' "$log" | tail -n 1)
     p=$(echo "$res" | awk '{print $2}')
     f=$(echo "$res" | awk '{print $3}')
+    s=$(echo "$res" | awk '{print $4}')
     [ -z "$p" ] && p=0
     [ -z "$f" ] && f=0
+    [ -z "$s" ] && s=0
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
     if [ "$f" -ne 0 ]; then
         printf 'FAIL %-50s %6d passed %4d failed (exit %d, %.1fs)\n' "$label" "$p" "$f" "$rc" "$secs"
         sed 's/^/    | /' "$log" | tail -n 40
+    elif [ "$s" -ne 0 ]; then
+        printf 'ok   %-50s %6d passed (%.1fs), %d skipped:\n' "$prog" "$p" "$secs" "$s"
+        grep '^SKIP' "$log" | sed 's/^/    | /'
     else
         printf 'ok   %-50s %6d passed (%.1fs)\n' "$label" "$p" "$secs"
     fi
-    echo "$p $f" >"$log.sum"
+    echo "$p $f $s" >"$log.sum"
 }
 export -f run_one
 export BUILD TEST_TIMEOUT TEST_WRAPPER TEST_SLOW out
@@ -87,10 +93,16 @@ echo "$progs" | grep -v '^$' | xargs -P "$TEST_JOBS" -I{} bash -c 'run_one "$1"'
 
 total_p=0
 total_f=0
-for s in "$out"/*.sum; do
-    read -r p f <"$s"
+total_s=0
+for sum in "$out"/*.sum; do
+    read -r p f s <"$sum"
     total_p=$((total_p + p))
     total_f=$((total_f + f))
+    total_s=$((total_s + ${s:-0}))
 done
-echo "$total_p passed, $total_f failed"
+if [ "$total_s" -ne 0 ]; then
+    echo "$total_p passed, $total_f failed, $total_s skipped"
+else
+    echo "$total_p passed, $total_f failed"
+fi
 [ "$total_f" -eq 0 ]

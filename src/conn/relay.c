@@ -261,9 +261,14 @@ static void *relay_main(void *arg)
     struct mhd_relay *r = arg;
     struct MHD_Connection *c = r->c;
     int64_t flush_until = -1;
+    bool close_seen = false;
     while (!atomic_load(&r->stop)) {
+        if (!close_seen && atomic_load(&r->closing)) {
+            close_seen = true;
+            r->app_read_ready = true; /* read what was written before CLOSE */
+        }
         bool idle = pump(r);
-        if (atomic_load(&r->closing)) {
+        if (close_seen) {
             if (flushed(r))
                 break;
             if (flush_until < 0)
@@ -376,6 +381,8 @@ bool mhd_relay_close(struct MHD_Connection *c)
     struct mhd_relay *r = c->relay;
     atomic_store(&r->closing, true);
     if (r->threaded) {
+        /* The thread reads what the application wrote before its CLOSE
+         * (it sees `closing` and reads until the socket is empty). */
         wake_thread(r);
         pthread_join(r->thread, NULL);
         r->threaded = false;

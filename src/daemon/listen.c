@@ -2,12 +2,15 @@
  * adopted from the application (MHD_OPTION_LISTEN_SOCKET). */
 #include "daemon/daemon.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "util/sys.h"
@@ -57,6 +60,27 @@ static void default_address(struct MHD_Daemon *d, struct sockaddr_storage *ss, s
         a->sin_port = htons(d->port);
         *len = sizeof(*a);
     }
+}
+
+/* "127.0.0.1:8080", "[::1]:8080" or a UNIX socket path, for messages. */
+static const char *addr_text(const struct sockaddr_storage *ss, char *buf, size_t cap)
+{
+    char ip[INET6_ADDRSTRLEN];
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+        inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
+        snprintf(buf, cap, "%s:%u", ip, (unsigned int)ntohs(a->sin_port));
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+        inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
+        snprintf(buf, cap, "[%s]:%u", ip, (unsigned int)ntohs(a->sin6_port));
+    } else if (ss->ss_family == AF_UNIX) {
+        snprintf(buf, cap, "%.*s", (int)sizeof(((struct sockaddr_un *)0)->sun_path),
+                 ((const struct sockaddr_un *)ss)->sun_path);
+    } else {
+        snprintf(buf, cap, "an address of family %d", (int)ss->ss_family);
+    }
+    return buf;
 }
 
 static bool set_socket_options(struct MHD_Daemon *d, int fd, int family)
@@ -138,13 +162,21 @@ bool mhd_listen_open(struct MHD_Daemon *d)
     }
     if (!set_socket_options(d, fd, family))
         goto fail;
+    char where[160];
     if (bind(fd, (struct sockaddr *)&ss, len) != 0) {
-        mhd_dlog(d, "Cannot bind the listen socket: %s", strerror(errno));
+        int err = errno;
+        mhd_dlog(d, "Cannot bind the listen socket to %s: %s%s",
+                 addr_text(&ss, where, sizeof(where)), strerror(err),
+                 err == EADDRINUSE ? " (another program listens on that port)" : "");
+        errno = err;
         goto fail;
     }
     int backlog = d->cfg.backlog ? (int)d->cfg.backlog : SOMAXCONN;
     if (listen(fd, backlog) != 0) {
-        mhd_dlog(d, "Cannot listen: %s", strerror(errno));
+        int err = errno;
+        mhd_dlog(d, "Cannot listen on %s: %s", addr_text(&ss, where, sizeof(where)),
+                 strerror(err));
+        errno = err;
         goto fail;
     }
     d->listen_fd = fd;

@@ -146,17 +146,38 @@ static bool start_workers(struct MHD_Daemon *d)
     return true;
 }
 
+/* A NULL access handler is refused before the options are read (the list
+ * may be absent), so the application's logger is not known yet: the reason
+ * goes to stderr when MHD_USE_ERROR_LOG asks for messages. */
+static void refuse_no_handler(unsigned int flags)
+{
+    struct mhd_logger lg = {NULL, NULL, (flags & MHD_USE_ERROR_LOG) != 0};
+    mhd_log(&lg, "Cannot start the daemon: no access handler (the handler argument is NULL)");
+}
+
+/* Logs a failed start step that does not log for itself. */
+static bool step(struct MHD_Daemon *d, bool ok, const char *what)
+{
+    if (!ok)
+        mhd_dlog(d, "Cannot start the daemon: %s", what);
+    return ok;
+}
+
 _MHD_EXTERN struct MHD_Daemon *MHD_start_daemon_va(unsigned int flags, uint16_t port,
                                                    MHD_AcceptPolicyCallback apc, void *apc_cls,
                                                    MHD_AccessHandlerCallback dh, void *dh_cls,
                                                    va_list ap)
 {
-    if (dh == NULL)
+    if (dh == NULL) {
+        refuse_no_handler(flags);
         return NULL;
+    }
     struct mhd_logger early = {NULL, NULL, (flags & MHD_USE_ERROR_LOG) != 0};
     struct MHD_Daemon *d = mhd_calloc(1, sizeof(*d));
-    if (d == NULL)
+    if (d == NULL) {
+        mhd_log(&early, "Cannot start the daemon: out of memory");
         return NULL;
+    }
     d->flags = implied_flags(flags);
     d->port = port;
     d->apc = apc;
@@ -186,16 +207,18 @@ _MHD_EXTERN struct MHD_Daemon *MHD_start_daemon_va(unsigned int flags, uint16_t 
     }
     if (!start_tls(d))
         goto fail;
-    if (d->cfg.per_ip_limit && !mhd_iplimit_create(d))
+    if (d->cfg.per_ip_limit && !step(d, mhd_iplimit_create(d), "no memory for the per-IP table"))
         goto fail;
-    if (!start_dauth(d))
+    if (!step(d, start_dauth(d), "no memory for the Digest nonce table"))
         goto fail;
     if (!(d->flags & MHD_USE_NO_LISTEN_SOCKET) && !mhd_listen_open(d))
         goto fail;
-    if (mhd_daemon_is_tpc(d) && !mhd_tpc_init(d))
+    if (mhd_daemon_is_tpc(d) && !step(d, mhd_tpc_init(d), "cannot set up thread per connection"))
         goto fail;
-    if (!start_workers(d))
+    if (!start_workers(d)) {
+        mhd_dlog(d, "Cannot start the daemon: its workers could not be set up");
         goto fail;
+    }
     return d;
 fail: {
     int saved = errno;
@@ -209,8 +232,10 @@ _MHD_EXTERN struct MHD_Daemon *MHD_start_daemon(unsigned int flags, uint16_t por
                                                 MHD_AcceptPolicyCallback apc, void *apc_cls,
                                                 MHD_AccessHandlerCallback dh, void *dh_cls, ...)
 {
-    if (dh == NULL)
-        return NULL; /* without reading the options: the list may be absent */
+    if (dh == NULL) {
+        refuse_no_handler(flags); /* without reading the options: the list may be absent */
+        return NULL;
+    }
     va_list ap;
     va_start(ap, dh_cls);
     struct MHD_Daemon *d = MHD_start_daemon_va(flags, port, apc, apc_cls, dh, dh_cls, ap);

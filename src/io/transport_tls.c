@@ -104,8 +104,10 @@ static enum mhd_io tls_handshake(struct mhd_xport *x)
         }
         if (rc == GNUTLS_E_AGAIN)
             return again(x);
-        if (rc != GNUTLS_E_INTERRUPTED && gnutls_error_is_fatal(rc))
+        if (rc != GNUTLS_E_INTERRUPTED && gnutls_error_is_fatal(rc)) {
+            mhd_log(tc->t->log, "TLS handshake failed: %s", gnutls_strerror(rc));
             return IO_FAILED;
+        }
     }
     return IO_FAILED;
 }

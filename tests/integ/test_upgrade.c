@@ -220,8 +220,8 @@ static int upgrade(uint16_t port, const char *path, const char *extra)
     struct hr_reply h;
     bool ok = hr_parse(head, len, false, true, &h);
     char v[64];
-    CHECK_MSG(ok && strncmp(h.head, "HTTP/1.1 101 Switching Protocols\r\n", 34) == 0, "got %s",
-              head);
+    CHECK_MSG(ok && strncmp(h.head, "HTTP/1.1 101 Switching Protocols\r\n", 34) == 0,
+              "%s: got %s", path, head);
     CHECK(hr_field(&h, "Upgrade", v, sizeof(v)) && strcmp(v, "test-proto") == 0);
     CHECK(hr_field(&h, "Connection", v, sizeof(v)) && strcasecmp(v, "Upgrade") == 0);
     CHECK(!hr_field(&h, "Content-Length", v, sizeof(v)));

@@ -297,6 +297,9 @@ static int connect_tls(uint16_t port, const char *sni, const char *src_ip, bool 
         rc = gnutls_handshake(p->s);
     while (rc < 0 && !gnutls_error_is_fatal(rc));
     if (rc < 0) {
+        if (getenv("TT_DEBUG"))
+            fprintf(stderr, "tlstest: handshake with port %u failed: %s\n", (unsigned int)port,
+                    gnutls_strerror(rc));
         gnutls_deinit(p->s);
         if (eof_on_fail) {
             close(p->tcp);

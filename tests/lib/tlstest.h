@@ -41,7 +41,8 @@ int tt_connect_from(uint16_t port, const char *src_ip);
 /* What rs_connect() does in a run over TLS: like tt_connect(), except that
  * when the server ends the connection during the handshake the socket is
  * still returned, already at end-of-file, as a plain TCP client would see
- * a server that closes at once. -1 only when the TCP connect failed. */
+ * a server that closes at once. -1 only when the TCP connect failed.
+ * TT_DEBUG=1 in the environment prints why such a handshake failed. */
 int tt_connect_raw(uint16_t port);
 
 /* Waits (bounded) for every proxy thread to finish. Registered with

@@ -43,6 +43,15 @@ start_example() {
     return 1
 }
 
+# True when nothing listens on PORT on every interface (0.0.0.0 or ::), i.e.
+# the example took the loopback address only.
+loopback_only() {
+    local hex
+    hex=$(printf '%04X' "$1")
+    ! grep -qE "^ *[0-9]+: 0+:$hex 0+:0000 0A " /proc/net/tcp /proc/net/tcp6 2>/dev/null &&
+        grep -qE "^ *[0-9]+: 0100007F:$hex 0+:0000 0A " /proc/net/tcp
+}
+
 # Stops the example with SIGTERM and checks it exits with status 0.
 stop_example() {
     kill "$pid"

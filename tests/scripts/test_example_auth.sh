@@ -10,6 +10,7 @@ fi
 get() { # curl args... -> "status" and the body in $dir/body
     curl -s -o "$dir/body" -D "$dir/head" -w '%{http_code}' --max-time 10 "$@"
 }
+check "listens on 127.0.0.1 only" "loopback_only $port"
 check "index is public" "[ \"\$(get '$url')\" = 200 ] && grep -q '/digest' '$dir/body'"
 check "basic without credentials: 401" "[ \"\$(get '${url}basic')\" = 401 ]"
 check "basic challenge" "grep -qi '^WWW-Authenticate: Basic realm=\"Example realm\"' '$dir/head'"

@@ -53,5 +53,17 @@ check "GET lists stored files" "echo \"\$page\" | grep -q 'photo-1.jpg'"
 check "GET does not list the cut-off file" "! echo \"\$page\" | grep -q 'big.bin'"
 check "form on the page" "echo \"\$page\" | grep -q 'multipart/form-data'"
 
+check "listens on 127.0.0.1 only" "loopback_only $port"
 stop_example
+
+# Without a directory it makes one under /tmp, and removes it with the
+# files it holds when it stops.
+if start_example "$BUILD/examples/upload"; then
+    made=$(sed -n 's/.*storing uploads in \(.*\); Ctrl-C stops.*/\1/p' "$dir/log")
+    check "made a directory under /tmp" "[ -d '$made' ] && case '$made' in /tmp/*) true ;; *) false ;; esac"
+    curl -s -o /dev/null --max-time 20 -F "file=@$dir/notes.txt" "$url"
+    check "stored a file there" "[ -f '$made/notes.txt' ]"
+    stop_example
+    check "removed the directory on exit" "[ -n '$made' ] && [ ! -e '$made' ]"
+fi
 echo "RESULT $pass $fail"

@@ -16,6 +16,18 @@ check "soname link" "[ \"\$(readlink '$dir/lib/libmicrohttpd.so.12')\" = libmicr
 check "dev link" "[ \"\$(readlink '$dir/lib/libmicrohttpd.so')\" = libmicrohttpd.so.12 ]"
 check "static library" "[ -f '$dir/lib/libmicrohttpd.a' ]"
 check "pkg-config file" "[ -f '$dir/lib/pkgconfig/libmicrohttpd.pc' ]"
+check "overview man page" "[ -f '$dir/share/man/man3/libmicrohttpd.3' ]"
+# Every exported function finds its page: a page of its own or a link.
+nolink=""
+for f in $(scripts/man_names.sh doc/man/man3/*.3 | awk '{ print $2 }'); do
+    [ -e "$dir/share/man/man3/$f.3" ] || nolink="$nolink $f"
+done
+check "a man page or link for every function (missing:$nolink)" "[ -z '$nolink' ]"
+if command -v man >/dev/null; then
+    check "man finds a grouped function" \
+        "man -M '$dir/share/man' -w MHD_queue_basic_auth_fail_response | grep -q 'MHD_basic_auth_get_username_password3.3'"
+    check "man shows it" "MANWIDTH=80 man -M '$dir/share/man' MHD_run_wait 2>/dev/null | grep -q 'MHD_run_wait'"
+fi
 export PKG_CONFIG_PATH="$dir/lib/pkgconfig"
 check "pkg-config version" "[ \"\$(pkg-config --modversion libmicrohttpd)\" = 1.0.1 ]"
 cat >"$dir/hello.c" <<'C'

@@ -1,0 +1,15 @@
+# Sourced by the script tests: check NAME CONDITION evaluates CONDITION and
+# counts one passed or failed check (a failure prints NAME); the script ends
+# with `echo "RESULT $pass $fail"` (and $skip where it skips).
+pass=0
+fail=0
+skip=0
+check() {
+    if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi
+}
+
+# What a program linking the static library LIB needs besides it: GnuTLS
+# when the library was built with TLS (the default).
+static_deps() {
+    if nm "$1" 2>/dev/null | grep -q ' U gnutls_init$'; then echo -lgnutls; fi
+}
