@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 
 /* A growing HTML page. */
@@ -141,8 +142,12 @@ static const char style[] =
     ".intro ul{margin:.3em 0}.intro li{margin:.2em 0}code{background:#eee;padding:0 .2em}"
     "</style>";
 
-/* The base port: the examples listen on the next three. */
+/* The base port: the examples listen on the next three, and this page
+ * again over HTTPS on the fourth. */
 static unsigned int base_port = 8080;
+/* The port this copy serves on, and whether by HTTPS. */
+static unsigned int own_port = 8080;
+static bool https;
 /* The repository's top directory, or NULL: then no manual or sources. */
 static const char *source_dir;
 
@@ -172,6 +177,13 @@ static void add_intro(struct page *p)
     add_link(p, 2, "File upload", "upload.c");
     add_link(p, 1, "Basic and Digest authentication", "auth.c");
     add_link(p, 3, "WebSocket echo", "websocket_echo.c");
+    char line[256];
+    snprintf(line, sizeof(line),
+             "<li><a href=\"https://127.0.0.1:%u/\">This page over HTTPS</a> on port %u, with a "
+             "certificate made when the demo started (your browser will ask you to accept it)"
+             "</li>\n",
+             base_port + 4, base_port + 4);
+    add_str(p, line);
     add_str(p, "</ul>\n<b>Read next</b><ul>\n"
                "<li><a href=\"/manual/README.md\">The manual</a>: from Hello world to production, "
                "chapter by chapter (<a href=\"/manual/01-hello.md\">Hello world</a>, "
@@ -182,6 +194,24 @@ static void add_intro(struct page *p)
                "<li>Man pages: <code>man -l doc/man/man3/libmicrohttpd.3</code> in the source "
                "tree, or <code>man libmicrohttpd</code> and <code>man MHD_start_daemon</code> "
                "after <code>make install</code></li>\n</ul></div>\n");
+}
+
+/* Over HTTPS: the protocol version and cipher the library negotiated, as
+ * MHD_get_connection_info() reports them (GnuTLS ids, named by GnuTLS). */
+static void add_tls(struct page *p, struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *pi = MHD_get_connection_info(c, MHD_CONNECTION_INFO_PROTOCOL);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CIPHER_ALGO);
+    if (pi == NULL || ci == NULL) {
+        add_str(p, "<p>Connection: plain HTTP.</p>\n");
+        return;
+    }
+    char line[160];
+    snprintf(line, sizeof(line), "<p>Connection: HTTPS, %s, %s.</p>\n",
+             gnutls_protocol_get_name((gnutls_protocol_t)pi->protocol),
+             gnutls_cipher_get_name((gnutls_cipher_algorithm_t)ci->cipher_algorithm));
+    add_str(p, line);
 }
 
 static void build_page(struct page *p, struct MHD_Connection *c, const char *url,
@@ -199,6 +229,7 @@ static void build_page(struct page *p, struct MHD_Connection *c, const char *url
     add_str(p, " ");
     add_text(p, version, strlen(version));
     add_str(p, "</p>\n");
+    add_tls(p, c);
     if (rq->fields.len) {
         add_str(p, "<h2>Form fields (decoded by the POST processor)</h2>\n<table>\n");
         add(p, rq->fields.buf, rq->fields.len);
@@ -335,18 +366,48 @@ static const char *listen_address(struct sockaddr_in *sa, uint16_t port)
     return text;
 }
 
+/* The whole of a PEM file, or NULL. */
+static char *read_pem(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    char *buf = calloc(1, 65536);
+    size_t n = buf != NULL ? fread(buf, 1, 65535, f) : 0;
+    fclose(f);
+    if (n == 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1) {
         char *end;
         unsigned long port = strtoul(argv[1], &end, 10);
-        if (*end != '\0' || port == 0 || port > 65532) {
-            fprintf(stderr, "usage: %s [PORT [SOURCE_DIR]] (PORT 1-65532)\n", argv[0]);
+        if (*end != '\0' || port == 0 || port > 65532 || argc == 4 || argc > 5) {
+            fprintf(stderr,
+                    "usage: %s [PORT [SOURCE_DIR [CERT.pem KEY.pem]]] (PORT 1-65532)\n"
+                    "  with a certificate and key it serves HTTPS on PORT+4\n",
+                    argv[0]);
             return 2;
         }
-        base_port = (unsigned int)port;
+        base_port = own_port = (unsigned int)port;
     }
     source_dir = argc > 2 ? argv[2] : NULL;
+    char *cert = NULL, *key = NULL;
+    if (argc == 5) {
+        cert = read_pem(argv[3]);
+        key = read_pem(argv[4]);
+        if (cert == NULL || key == NULL) {
+            fprintf(stderr, "cannot read %s\n", cert == NULL ? argv[3] : argv[4]);
+            return 1;
+        }
+        https = true;
+        own_port = base_port + 4;
+    }
     /* The stop signals are taken by sigwait() below; blocked before the
      * daemon's threads start, they are blocked in those threads too. */
     sigset_t stop;
@@ -355,20 +416,29 @@ int main(int argc, char **argv)
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     struct sockaddr_in sa;
-    const char *host = listen_address(&sa, (uint16_t)base_port);
+    const char *host = listen_address(&sa, (uint16_t)own_port);
     if (host == NULL)
         return 2;
+    /* HTTPS is the same program with MHD_USE_TLS and the two PEM strings. */
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, (uint16_t)base_port,
-        NULL, NULL, handler, NULL, MHD_OPTION_SOCK_ADDR_LEN, (socklen_t)sizeof(sa), &sa,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+            (https ? MHD_USE_TLS : 0),
+        (uint16_t)own_port, NULL, NULL, handler, NULL, MHD_OPTION_SOCK_ADDR_LEN,
+        (socklen_t)sizeof(sa), &sa, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_ARRAY,
+        (struct MHD_OptionItem[]){{https ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, cert},
+                                  {MHD_OPTION_HTTPS_MEM_KEY, 0, key},
+                                  {MHD_OPTION_END, 0, NULL}},
         MHD_OPTION_END);
     if (d == NULL)
         return 1; /* the library logged why */
-    printf("Serving on http://%s:%u/ (Ctrl-C stops it)\n", host, base_port);
+    printf("Serving on %s://%s:%u/ (Ctrl-C stops it)\n", https ? "https" : "http", host,
+           own_port);
     fflush(stdout);
     int sig;
     sigwait(&stop, &sig);
     MHD_stop_daemon(d);
+    free(cert);
+    free(key);
     return 0;
 }

@@ -61,7 +61,7 @@ check_stopped() {
     check "$how: every program of the demo ended" "until_ok 5 group_gone $mpid"
     check "$how: no crash reported" "! grep -qiE 'Segmentation|core dumped|Error [0-9]' '$dir/out'"
     check "$how: says it stops" "grep -q '^demo: stopping' '$dir/out'"
-    for p in 0 1 2 3; do
+    for p in 0 1 2 3 4; do
         check "$how: port base+$p closed" "closed $((base + p))"
     done
     mpid=
@@ -75,6 +75,9 @@ check "demo on PORT" "[ \"\$(status $base)\" = 200 ]"
 check "auth on PORT+1" "[ \"\$(status $((base + 1)))\" = 200 ]"
 check "upload on PORT+2" "[ \"\$(status $((base + 2)))\" = 200 ]"
 check "WebSocket echo on PORT+3" "[ \"\$(status $((base + 3)))\" = 200 ]"
+check "the demo over HTTPS on PORT+4" \
+    "curl -sk --max-time 5 https://127.0.0.1:$((base + 4))/ | grep -q 'Connection: HTTPS, TLS1.3, '"
+check "the plain demo says so" "curl -s --max-time 5 http://127.0.0.1:$base/ | grep -q 'Connection: plain HTTP'"
 curl -s --max-time 5 "http://127.0.0.1:$base/" >"$dir/page"
 check "first page says what this is" "grep -q 'drop-in replacement for GNU libmicrohttpd' '$dir/page'"
 check "first page links to the examples on the chosen ports" \
