@@ -77,7 +77,7 @@ CURL_LIBS := -lcurl
 TEST_LIBS := -lgnutls $(CURL_LIBS)
 CERTS := $(BUILD)/tests/certs/ca.pem
 
-.PHONY: all lib tests examples check deps-check install demo clean format format-check lint \
+.PHONY: all lib tests examples check check-notls deps-check install demo clean format format-check lint \
 	valgrind html install-html
 
 all: lib
@@ -192,6 +192,13 @@ install-html: html
 	cp -R $(BUILD)/doc/html $(DESTDIR)$(PREFIX)/share/doc/libmicrohttpd/
 
 PORT ?= 8080
+
+# The library without GnuTLS and the checks that say so (CI runs this).
+NOTLS_TESTS := build/notls/tests/unit/daemon/test_features build/notls/tests/unit/daemon/test_start_stop
+check-notls:
+	@$(MAKE) --no-print-directory TLS=no SAN= lib $(NOTLS_TESTS)
+	@for t in $(NOTLS_TESTS); do out=$$($$t 2>&1) || { echo "$$out"; exit 1; }; \
+		echo "$$t: $$(echo "$$out" | tail -n 1)"; done
 
 demo:
 	@scripts/deps.sh build

@@ -53,6 +53,15 @@ static const struct want table[] = {
     W(MHD_FEATURE_FLEXIBLE_FD_SETSIZE, MHD_NO),
 };
 
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
+                               const char *method, const char *version, const char *upload,
+                               size_t *upload_size, void **req_cls)
+{
+    (void)cls, (void)c, (void)url, (void)method, (void)version, (void)upload, (void)upload_size;
+    (void)req_cls;
+    return MHD_NO;
+}
+
 /* HTTPS is there unless the library was built with TLS=no; tests/integ
  * test_tls_* back each of these answers. */
 static const enum MHD_FEATURE tls_features[] = {
@@ -71,6 +80,16 @@ int main(void)
 #ifdef MHD_TEST_EXPECT_TLS
     CHECK_MSG(tls == MHD_YES, "the default build speaks TLS");
 #endif
+    if (tls == MHD_NO) {
+        /* A build without TLS refuses MHD_USE_TLS, whatever the options. */
+        struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_TLS | MHD_USE_INTERNAL_POLLING_THREAD, 0,
+                                                NULL, NULL, handler, NULL,
+                                                MHD_OPTION_HTTPS_MEM_KEY, "key",
+                                                MHD_OPTION_HTTPS_MEM_CERT, "cert", MHD_OPTION_END);
+        CHECK(d == NULL);
+        if (d != NULL)
+            MHD_stop_daemon(d);
+    }
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
         CHECK_MSG(MHD_is_feature_supported(table[i].f) == table[i].yes, "%s", table[i].name);
     /* Values outside the enumeration are not features. */
