@@ -148,6 +148,7 @@ struct MHD_Connection {
     bool read_ready;  /* the socket may have input */
     bool write_ready; /* the socket may take output */
     bool peer_eof;    /* the client shut its sending side */
+    bool peer_hup;    /* the poller saw that end coming: read until it is met */
     bool in_ready;    /* queued in worker->ready */
     bool suspended;
     bool resume_posted;

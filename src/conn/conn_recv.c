@@ -30,8 +30,10 @@ enum mhd_io mhd_conn_fill(struct MHD_Connection *c)
          * a head in byte by byte does not keep a connection alive. */
         bool mid_head = (c->state == CONN_HEAD || c->state == CONN_IDLE) && c->rlen > 0;
         c->rlen += got;
-        /* A short read drained the socket: the poller reports new data. */
-        if (got < space)
+        /* A short read drained the socket: the poller reports new data.
+         * Not the end of input, though, if an edge-triggered poller already
+         * reported it with the data: the next read meets it. */
+        if (got < space && !c->peer_hup)
             c->read_ready = false;
         if (!mid_head)
             mhd_timeout_touch(c->worker, c);

@@ -82,6 +82,8 @@ void mhd_conn_on_events(struct MHD_Connection *c, unsigned int events)
 {
     if (events & (MHD_POLL_IN | MHD_POLL_ERR))
         c->read_ready = true;
+    if (events & MHD_POLL_HUP)
+        c->peer_hup = true;
     if (events & (MHD_POLL_OUT | MHD_POLL_ERR))
         c->write_ready = true;
     if (c->suspended)
