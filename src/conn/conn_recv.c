@@ -9,7 +9,7 @@
 
 enum mhd_io mhd_conn_fill(struct MHD_Connection *c)
 {
-    if (!c->read_ready)
+    if (!c->read_ready || mhd_conn_share_used(c))
         return IO_AGAIN;
     if (c->mem == NULL && !mhd_conn_pool_take(c))
         return IO_FAILED;
@@ -30,6 +30,7 @@ enum mhd_io mhd_conn_fill(struct MHD_Connection *c)
          * a head in byte by byte does not keep a connection alive. */
         bool mid_head = (c->state == CONN_HEAD || c->state == CONN_IDLE) && c->rlen > 0;
         c->rlen += got;
+        mhd_conn_charge(c, got);
         /* A short read drained the socket: the poller reports new data.
          * Not the end of input, though, if an edge-triggered poller already
          * reported it with the data: the next read meets it. */

@@ -165,11 +165,22 @@ static bool try_stage(struct MHD_Connection *c)
     return true;
 }
 
+/* A reply is done. A request already buffered behind it counts against
+ * the share as a step, so a client pipelining tiny requests cannot hold the
+ * worker either (one that is not there yet is counted when it is read). */
+static enum mhd_step next_turn(struct MHD_Connection *c)
+{
+    if (c->state != CONN_HEAD)
+        return STEP_CONTINUE;
+    mhd_conn_charge(c, 0);
+    return mhd_conn_share_used(c) ? STEP_WAIT : STEP_CONTINUE;
+}
+
 enum mhd_step mhd_conn_step_send(struct MHD_Connection *c)
 {
     struct mhd_send *tx = &c->tx;
     if (try_stage(c))
-        return STEP_CONTINUE;
+        return next_turn(c);
     for (;;) {
         enum mhd_body_fill f = mhd_body_fill(c);
         if (c->backoff_ms != 0 && f != BODY_FILL_WAIT)
@@ -189,7 +200,7 @@ enum mhd_step mhd_conn_step_send(struct MHD_Connection *c)
         if (n == 0) {
             if (tx->body_done) {
                 finish_reply(c);
-                return STEP_CONTINUE;
+                return next_turn(c);
             }
             if (f == BODY_FILL_WAIT) {
                 /* The reader has nothing yet: ask again after a pause (a
@@ -199,6 +210,9 @@ enum mhd_step mhd_conn_step_send(struct MHD_Connection *c)
                 return STEP_WAIT;
             }
             /* A body sent by other means (sendfile) is in progress. */
+            if (mhd_conn_share_used(c))
+                return STEP_WAIT;
+            uint64_t pos = tx->body_pos;
             enum mhd_io io = mhd_body_send_direct(c);
             if (io == IO_AGAIN) {
                 c->write_ready = false;
@@ -209,9 +223,12 @@ enum mhd_step mhd_conn_step_send(struct MHD_Connection *c)
                 return STEP_CONTINUE;
             }
             mhd_timeout_touch(c->worker, c);
+            mhd_conn_charge(c, (size_t)(tx->body_pos - pos));
             continue;
         }
         if (!c->write_ready)
+            return STEP_WAIT;
+        if (mhd_conn_share_used(c))
             return STEP_WAIT;
         size_t sent = 0;
         enum mhd_io io = mhd_conn_tp(c)->writev(c->fd, iov, n, !tx->body_done, &sent);
@@ -224,6 +241,7 @@ enum mhd_step mhd_conn_step_send(struct MHD_Connection *c)
             return STEP_CONTINUE;
         }
         mhd_timeout_touch(c->worker, c);
+        mhd_conn_charge(c, sent);
         advance(c, sent);
     }
 }

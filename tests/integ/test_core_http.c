@@ -242,8 +242,8 @@ static void test_pipelining(uint16_t port)
 
 /* A keep-alive client sends a batch of requests and at once shuts its
  * sending side: each is answered, then the server closes. The end of input
- * can come with the data in one edge-triggered event: a short read must not
- * hide it (the connection stayed open, in epoll modes, for good). */
+ * can come with the data in one edge-triggered event, and the batch takes
+ * more than one round (fair share): a short read must not hide that end. */
 static void test_half_close(uint16_t port)
 {
     enum { ROUNDS = 4, BATCH = 150 };
