@@ -219,7 +219,9 @@ static enum mhd_step on_head(struct MHD_Connection *c)
     call_uri_log(c);
     rq->method = method_kind(rq->head.method, rq->head.method_len);
     rq->http11 = rq->head.version_minor >= 1;
-    rq->keep_alive = rq->http11 ? !rq->head.conn_close : rq->head.conn_keep_alive;
+    /* A "close" in any Connection field line wins, whatever the version and
+     * whatever else is there (RFC 9112, section 9.6). */
+    rq->keep_alive = !rq->head.conn_close && (rq->http11 || rq->head.conn_keep_alive);
     if (rq->head.must_close)
         rq->keep_alive = false;
     if (!prepare_target(c) || !prepare_cookies(c)) {

@@ -220,6 +220,18 @@ static void test_http10(uint16_t port)
     tc_perform(curl, port, &rq, &r);
     CHECK(tc_header(&r, "Connection", v, sizeof(v)) && strcmp(v, "Keep-Alive") == 0);
     tc_reply_free(&r);
+    /* A "close" in a second Connection line wins: the reply says close and
+     * the connection is not reused. */
+    const char *ka_close[] = {"Connection: Keep-Alive", "Connection: close", NULL};
+    rq.headers = ka_close;
+    tc_perform(curl, port, &rq, &r);
+    CHECK_EQ_INT(r.status, 200);
+    CHECK(tc_header(&r, "Connection", v, sizeof(v)) && strcmp(v, "close") == 0);
+    tc_reply_free(&r);
+    rq.headers = NULL;
+    tc_perform(curl, port, &rq, &r);
+    CHECK_EQ_INT(r.connects, 1);
+    tc_reply_free(&r);
     curl_easy_cleanup(curl);
 }
 
