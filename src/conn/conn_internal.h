@@ -55,6 +55,11 @@ void mhd_conn_set_state(struct MHD_Connection *c, enum mhd_conn_state s);
 enum mhd_io mhd_conn_fill(struct MHD_Connection *c);
 enum mhd_step mhd_conn_step_head(struct MHD_Connection *c);
 
+/* The status for a parsed request that leaves no room in the pool, named
+ * after the part that takes it: 501 (method), 414 (target) or 431
+ * (fields), see mhd_http_too_large(). */
+unsigned int mhd_conn_too_large_status(const struct MHD_Connection *c);
+
 /* The request body (conn_body.c). */
 enum mhd_step mhd_conn_step_continue(struct MHD_Connection *c);
 enum mhd_step mhd_conn_step_body(struct MHD_Connection *c);

@@ -24,8 +24,9 @@ static bool is_bodyless_status(unsigned int code)
 
 /* The queued reply does not fit in the pool (its head, or the head and a
  * block of a pulled body). Rather than closing without a word, the client
- * gets an error reply, built after the request's bytes are dropped: 431 when
- * it is those bytes that leave no room (the reply alone would fit), 500 when
+ * gets an error reply, built after the request's bytes are dropped: when it
+ * is those bytes that leave no room (the reply alone would fit) the status
+ * names the part of the request that takes it (501, 414 or 431), 500 when
  * the reply is too large for the memory limit itself. An error reply that
  * does not fit either ends the connection. */
 static void reply_does_not_fit(struct MHD_Connection *c)
@@ -39,7 +40,7 @@ static void reply_does_not_fit(struct MHD_Connection *c)
     bool alone_fits = c->tx.head_len + body_room <= c->mem_size - c->out_end;
     mhd_dlog(c->daemon, "The reply does not fit in the connection's memory (%s)",
              alone_fits ? "the request takes it" : "the reply is too large");
-    mhd_conn_reply_error(c, alone_fits ? MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE
+    mhd_conn_reply_error(c, alone_fits ? mhd_conn_too_large_status(c)
                                        : MHD_HTTP_INTERNAL_SERVER_ERROR);
 }
 

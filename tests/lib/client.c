@@ -56,7 +56,7 @@ static size_t upload_read(char *buf, size_t size, size_t n, void *ud)
 void tc_perform(CURL *curl, uint16_t port, const struct tc_request *rq, struct tc_reply *out)
 {
     memset(out, 0, sizeof(*out));
-    char url[512];
+    char url[4096];
     snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", (unsigned int)port,
              rq->path ? rq->path : "/");
     struct sink body = {0}, head = {0};
