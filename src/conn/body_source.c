@@ -130,10 +130,12 @@ static enum mhd_body_fill end_chunked(struct MHD_Connection *c)
 static enum mhd_body_fill end_of_body(struct MHD_Connection *c)
 {
     struct mhd_send *tx = &c->tx;
-    if (tx->resp->size != MHD_SIZE_UNKNOWN && tx->body_pos < tx->resp->size)
-        return BODY_FILL_TRUNCATED;
+    /* Chunks end cleanly wherever the body ends, even short of a size the
+     * response announced (the application forced chunked framing). */
     if (tx->chunked)
         return end_chunked(c);
+    if (tx->resp->size != MHD_SIZE_UNKNOWN && tx->body_pos < tx->resp->size)
+        return BODY_FILL_TRUNCATED;
     tx->body_done = true;
     return BODY_FILL_OK;
 }

@@ -116,6 +116,7 @@ struct mhd_send {
     bool chunked;
     bool close_after; /* the connection closes when this reply is done */
     bool body_done;   /* every body byte is produced (pull bodies) */
+    bool failed;      /* the body's source failed: the reply ends short */
     bool use_sendfile;
     char *head;
     size_t head_len;

@@ -73,6 +73,7 @@ void mhd_conn_begin_reply(struct MHD_Connection *c)
         tx->close_after = false;
     tx->body_pos = 0;
     tx->body_done = tx->head_only;
+    tx->failed = false;
     mhd_conn_set_state(c, CONN_SEND);
     if (!mhd_conn_build_head(c) || !mhd_body_start(c))
         reply_does_not_fit(c);
@@ -120,18 +121,33 @@ static void finish_reply(struct MHD_Connection *c)
 {
     struct mhd_send *tx = &c->tx;
     bool close_after = tx->close_after;
+    enum MHD_RequestTerminationCode why =
+        tx->failed ? MHD_REQUEST_TERMINATED_WITH_ERROR : MHD_REQUEST_TERMINATED_COMPLETED_OK;
     if (tx->resp->kind == BODY_UPGRADE) {
         mhd_conn_upgrade(c);
         return;
     }
-    mhd_conn_notify_completed(c, MHD_REQUEST_TERMINATED_COMPLETED_OK);
+    mhd_conn_notify_completed(c, why);
     mhd_body_stop(c);
     mhd_response_unref(tx->resp);
     tx->resp = NULL;
     if (close_after)
-        mhd_conn_close_gracefully(c, MHD_REQUEST_TERMINATED_COMPLETED_OK);
+        mhd_conn_close_gracefully(c, why);
     else
         mhd_conn_next_request(c);
+}
+
+/* The body ended before it should: its source failed, or it ended short of
+ * the size announced in Content-Length. What is ready still goes out (the
+ * head at least: a client never gets nothing for a queued reply), nothing
+ * more is produced, and the connection closes after it, so the client sees
+ * a short reply (a chunked one without its last chunk). An early end is
+ * reported COMPLETED_OK, as upstream does, a failure WITH_ERROR. */
+static void end_short(struct MHD_Connection *c, bool failed)
+{
+    c->tx.body_done = true;
+    c->tx.close_after = true;
+    c->tx.failed = failed;
 }
 
 /* Moves a reply whose bytes are all in the pool into the staged area so that
@@ -186,16 +202,8 @@ enum mhd_step mhd_conn_step_send(struct MHD_Connection *c)
         enum mhd_body_fill f = mhd_body_fill(c);
         if (c->backoff_ms != 0 && f != BODY_FILL_WAIT)
             mhd_backoff_reset(c);
-        if (f == BODY_FILL_ERROR) {
-            mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
-            return STEP_CONTINUE;
-        }
-        if (f == BODY_FILL_TRUNCATED) {
-            /* The body ended early: the client must see a short reply. */
-            mhd_conn_notify_completed(c, MHD_REQUEST_TERMINATED_COMPLETED_OK);
-            mhd_conn_close(c, MHD_REQUEST_TERMINATED_COMPLETED_OK);
-            return STEP_CONTINUE;
-        }
+        if (f == BODY_FILL_ERROR || f == BODY_FILL_TRUNCATED)
+            end_short(c, f == BODY_FILL_ERROR);
         struct iovec iov[16];
         int n = collect(c, iov, (int)(sizeof(iov) / sizeof(iov[0])));
         if (n == 0) {
