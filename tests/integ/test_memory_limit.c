@@ -3,7 +3,8 @@
  * limit get 200 up to a point and 431 after it, never anything else; a
  * chunk-size line (with an extension) that cannot fit gets 413, a trailer
  * section 431; a request pipelined after a good one is refused alone; a
- * response whose head cannot fit in the pool gets 500. With a 1 KiB pool
+ * response whose head cannot fit in the pool gets 500 (on a connection
+ * curl reuses too, which then does not retry it). With a 1 KiB pool
  * (through curl): requests whose method, target, header name or value has
  * 640 bytes, and a 640-byte reply header, are served; 800 or 1056 bytes of
  * them get 501, 414, 431, 431, named after the part that takes the room,
@@ -92,6 +93,31 @@ static void sweep_heads(uint16_t port, const char *name)
     CHECK_MSG(ok > 0 && refused > 0, "%s: %d served, %d refused", name, ok, refused);
 }
 
+/* A reply too large for the pool, on a connection curl reuses: a 500 with
+ * Connection: close is a final answer, so the client does not send the
+ * request again (a close without a reply on a reused connection makes
+ * clients retry, and the handler would run twice). */
+static void reply_too_large_on_reused(uint16_t port, const char *name)
+{
+    CURL *curl = curl_easy_init();
+    struct tc_request rq = {.path = "/alive"};
+    struct tc_reply r;
+    tc_perform(curl, port, &rq, &r);
+    CHECK_MSG(r.status == 200, "%s: /alive got %ld", name, r.status);
+    tc_reply_free(&r);
+    int before = atomic_load(&handled);
+    rq.path = "/big-head";
+    tc_perform(curl, port, &rq, &r);
+    char v[32];
+    CHECK_MSG(r.status == 500 && r.connects == 0 && tc_header(&r, "Connection", v, sizeof(v)) &&
+                  strcmp(v, "close") == 0,
+              "%s: reply too large on a reused connection got %ld", name, r.status);
+    CHECK_MSG(atomic_load(&handled) == before + 1, "%s: the handler ran %d times", name,
+              atomic_load(&handled) - before);
+    tc_reply_free(&r);
+    curl_easy_cleanup(curl);
+}
+
 static void test_memory_limit(enum ts_mode mode)
 {
     struct test_server ts;
@@ -142,6 +168,7 @@ static void test_memory_limit(enum ts_mode mode)
     st = exchange(ts.port, (size_t)n);
     CHECK_MSG(st == 500, "%s: response head larger than the pool got %d", name, st);
     check_serving(ts.port, name, "a response too large");
+    reply_too_large_on_reused(ts.port, name);
     ts_stop(&ts);
 }
 
