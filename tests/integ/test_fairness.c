@@ -26,7 +26,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/select.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -290,20 +289,23 @@ static const struct MHD_OptionItem options[] = {
 };
 
 /* How many descriptors of this process refer to the sparse file: its own,
- * and one per file response not yet released. */
+ * and one per file response not yet released. Told by the links in
+ * /proc/self/fd, without touching descriptors that workers may be closing
+ * meanwhile. */
 static int file_refs(void)
 {
-    struct stat want, st;
-    if (fstat(sparse_fd, &want) != 0)
-        return -1;
+    char path[300], want[256], link[256];
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", sparse_fd);
+    ssize_t wn = readlink(path, want, sizeof(want));
     DIR *d = opendir("/proc/self/fd");
     struct dirent *e;
     int n = 0;
-    while (d != NULL && (e = readdir(d)) != NULL) {
-        int fd = atoi(e->d_name);
-        if (e->d_name[0] != '.' && fd != dirfd(d) && fstat(fd, &st) == 0 &&
-            st.st_dev == want.st_dev && st.st_ino == want.st_ino)
-            n++;
+    while (wn > 0 && d != NULL && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+        ssize_t ln = readlink(path, link, sizeof(link));
+        n += ln == wn && memcmp(link, want, (size_t)wn) == 0;
     }
     if (d != NULL)
         closedir(d);
