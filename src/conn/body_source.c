@@ -131,10 +131,12 @@ static enum mhd_body_fill end_chunked(struct MHD_Connection *c)
 static enum mhd_body_fill end_of_body(struct MHD_Connection *c)
 {
     struct mhd_send *tx = &c->tx;
-    if (tx->resp->size != MHD_SIZE_UNKNOWN && tx->body_pos < tx->resp->size)
-        return BODY_FILL_TRUNCATED;
+    /* Chunks end cleanly wherever the body ends, even short of a size the
+     * response announced (the application forced chunked framing). */
     if (tx->chunked)
         return end_chunked(c);
+    if (tx->resp->size != MHD_SIZE_UNKNOWN && tx->body_pos < tx->resp->size)
+        return BODY_FILL_TRUNCATED;
     tx->body_done = true;
     return BODY_FILL_OK;
 }
@@ -211,17 +213,29 @@ enum mhd_body_fill mhd_body_fill(struct MHD_Connection *c)
     return BODY_FILL_OK;
 }
 
-static int iovec_body(struct MHD_Connection *c, struct iovec *iov, int max)
+/* The elements of an iovec body from the current position, `room` bytes
+ * at most (empty elements left out); *all set when they reach the body's
+ * end. */
+static int iovec_body(struct MHD_Connection *c, struct iovec *iov, int max, size_t room, bool *all)
 {
     const struct MHD_Response *r = c->tx.resp;
     int n = 0;
     unsigned int i = c->tx.iov_idx;
     size_t off = c->tx.iov_off;
     for (; i < r->iov_count && n < max; i++, off = 0) {
+        size_t len = r->iov[i].iov_len - off;
+        if (len == 0)
+            continue;
         iov[n].iov_base = (char *)r->iov[i].iov_base + off;
-        iov[n].iov_len = r->iov[i].iov_len - off;
-        n++;
+        if (len >= room) {
+            iov[n++].iov_len = room;
+            *all = false; /* the tail waits for the next call */
+            return n;
+        }
+        iov[n++].iov_len = len;
+        room -= len;
     }
+    *all = i >= r->iov_count;
     return n;
 }
 
@@ -230,18 +244,24 @@ int mhd_body_iov(struct MHD_Connection *c, struct iovec *iov, int max)
     struct mhd_send *tx = &c->tx;
     const struct MHD_Response *r = tx->resp;
     int n = 0;
+    bool all = true; /* the tail may follow */
     if (tx->head_only || max <= 0)
         return 0;
     switch (r->kind) {
     case BODY_BUFFER:
         if (tx->body_pos < r->size) {
+            uint64_t left = r->size - tx->body_pos;
             iov[n].iov_base = (char *)(uintptr_t)r->data + tx->body_pos;
-            iov[n].iov_len = (size_t)(r->size - tx->body_pos);
+            iov[n].iov_len = (size_t)left;
+            if (left > MHD_CONN_STEP && left > mhd_conn_share_room(c)) {
+                iov[n].iov_len = mhd_conn_share_room(c);
+                all = false;
+            }
             n++;
         }
         break;
     case BODY_IOVEC:
-        n = iovec_body(c, iov, max - 1);
+        n = iovec_body(c, iov, max - 1, mhd_conn_share_room(c), &all);
         break;
     default:
         if (is_pull(c) && tx->blk_sent < tx->blk_len) {
@@ -251,8 +271,7 @@ int mhd_body_iov(struct MHD_Connection *c, struct iovec *iov, int max)
         }
         return n;
     }
-    if (tx->tail_sent < tx->tail_len && n < max &&
-        (r->kind != BODY_IOVEC || tx->iov_idx + (unsigned int)n >= r->iov_count)) {
+    if (tx->tail_sent < tx->tail_len && n < max && all) {
         iov[n].iov_base = tx->tail + tx->tail_sent;
         iov[n].iov_len = tx->tail_len - tx->tail_sent;
         n++;

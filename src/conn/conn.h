@@ -119,6 +119,7 @@ struct mhd_send {
     bool chunked;
     bool close_after; /* the connection closes when this reply is done */
     bool body_done;   /* every body byte is produced (pull bodies) */
+    bool failed;      /* the body's source failed: the reply ends short */
     bool use_sendfile;
     char *head;
     size_t head_len;
@@ -139,7 +140,7 @@ struct mhd_send {
 struct MHD_Connection {
     struct mhd_link link;  /* in worker->conns */
     struct mhd_link tlink; /* in a timeout list */
-    struct mhd_link qlink; /* in worker->ready / closed / incoming */
+    struct mhd_link qlink; /* in worker->ready / yielded / closed / incoming */
     struct mhd_link rslink; /* in worker->resumed */
     struct mhd_link blink;  /* in worker->backoffs: the content reader had nothing */
     struct mhd_poll_item item;
@@ -152,7 +153,8 @@ struct MHD_Connection {
     bool read_ready;  /* the socket may have input */
     bool write_ready; /* the socket may take output */
     bool peer_eof;    /* the client shut its sending side */
-    bool in_ready;    /* queued in worker->ready */
+    bool peer_hup;    /* the poller saw that end coming: read until it is met */
+    bool in_ready;    /* queued in worker->ready or worker->yielded */
     bool suspended;
     bool resume_posted;
     bool notified_start;
@@ -163,6 +165,7 @@ struct MHD_Connection {
     bool own_timeout;
     uint64_t backoff_until; /* when the content reader is asked again */
     uint32_t backoff_ms;    /* the current delay; 0 after the reader gave data */
+    int64_t share;          /* work left in this round (mhd_conn_process()) */
 
     /* Memory pool, see the layout above. */
     char *mem;
@@ -201,7 +204,10 @@ bool mhd_conn_start(struct MHD_Connection *c);
 /* Handles poller events for `c`, then runs its state machine. */
 void mhd_conn_on_events(struct MHD_Connection *c, unsigned int events);
 
-/* Runs the state machine as far as it goes without blocking. */
+/* Runs the state machine as far as it goes without blocking, for one fair
+ * share of work at most (MHD_CONN_SHARE): a connection that could go on
+ * after that continues in the worker's next loop iteration, after the
+ * other connections had their turn (DESIGN.md, "Fairness"). */
 void mhd_conn_process(struct MHD_Connection *c);
 
 /* Ends the connection: the request-completed callback (if the application
@@ -230,6 +236,11 @@ void mhd_conn_upgrade_stop_all(struct MHD_Daemon *d);
 
 /* Marks `c` for another processing round without I/O. */
 void mhd_conn_schedule(struct MHD_Connection *c);
+
+/* Marks `c` for processing in the worker's next loop iteration, not this
+ * one: it used its share of work, or (a transport) has input buffered that
+ * the socket will not announce again. */
+void mhd_conn_schedule_next(struct MHD_Connection *c);
 
 /* Accessors used by the authentication glue. */
 const char *mhd_conn_method(const struct MHD_Connection *c);

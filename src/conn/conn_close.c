@@ -105,7 +105,7 @@ enum mhd_step mhd_conn_step_linger(struct MHD_Connection *c)
     }
     char scratch[4096];
     for (;;) {
-        if (!c->read_ready)
+        if (!c->read_ready || mhd_conn_share_used(c))
             return STEP_WAIT;
         size_t got = 0;
         enum mhd_io io = mhd_conn_tp(c)->recv(&c->xp, scratch, sizeof(scratch), &got);
@@ -117,6 +117,7 @@ enum mhd_step mhd_conn_step_linger(struct MHD_Connection *c)
             mhd_conn_close(c, MHD_REQUEST_TERMINATED_COMPLETED_OK);
             return STEP_CONTINUE;
         }
+        mhd_conn_charge(c, got);
     }
 }
 

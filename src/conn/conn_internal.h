@@ -13,6 +13,41 @@ enum mhd_step {
     STEP_WAIT      /* nothing more until I/O, a resume or the next round */
 };
 
+/* Fairness. One mhd_conn_process() call moves about MHD_CONN_SHARE bytes
+ * for a connection at most: every I/O call counts its bytes plus
+ * MHD_CONN_STEP, and so does every request, so a client trickling tiny
+ * pieces or pipelining tiny requests gets a bounded number of steps too. A
+ * step that finds the share used up returns STEP_WAIT, and the connection
+ * goes on in the worker's next loop iteration (DESIGN.md, "Fairness", says
+ * how the numbers were chosen). */
+#define MHD_CONN_SHARE ((int64_t)512 << 10)
+#define MHD_CONN_STEP ((size_t)16 << 10)
+
+/* True, and the connection scheduled for the next iteration, when this
+ * round's share is used up. */
+static inline bool mhd_conn_share_used(struct MHD_Connection *c)
+{
+    if (c->share > 0)
+        return false;
+    mhd_conn_schedule_next(c);
+    return true;
+}
+
+/* The most bytes one I/O call should move now: what is left of the share,
+ * at least a step (a single writev of a large in-memory body would
+ * otherwise copy as much as the socket buffer holds, megabytes). */
+static inline size_t mhd_conn_share_room(const struct MHD_Connection *c)
+{
+    return c->share > (int64_t)MHD_CONN_STEP ? (size_t)c->share : MHD_CONN_STEP;
+}
+
+/* Counts an I/O call that moved `bytes` (or a request: 0) against the
+ * share. */
+static inline void mhd_conn_charge(struct MHD_Connection *c, size_t bytes)
+{
+    c->share -= (int64_t)(bytes + MHD_CONN_STEP);
+}
+
 /* Moves `c` to state `s` (checked in debug builds). */
 void mhd_conn_set_state(struct MHD_Connection *c, enum mhd_conn_state s);
 
@@ -32,6 +67,11 @@ static inline void mhd_conn_recv_blocked(struct MHD_Connection *c)
 /* Receiving (conn_recv.c). */
 enum mhd_io mhd_conn_fill(struct MHD_Connection *c);
 enum mhd_step mhd_conn_step_head(struct MHD_Connection *c);
+
+/* The status for a parsed request that leaves no room in the pool, named
+ * after the part that takes it: 501 (method), 414 (target) or 431
+ * (fields), see mhd_http_too_large(). */
+unsigned int mhd_conn_too_large_status(const struct MHD_Connection *c);
 
 /* The request body (conn_body.c). */
 enum mhd_step mhd_conn_step_continue(struct MHD_Connection *c);

@@ -36,7 +36,7 @@ enum mhd_step mhd_conn_step_handshake(struct MHD_Connection *c)
 
 enum mhd_io mhd_conn_fill(struct MHD_Connection *c)
 {
-    if (!c->read_ready)
+    if (!c->read_ready || mhd_conn_share_used(c))
         return IO_AGAIN;
     if (c->mem == NULL && !mhd_conn_pool_take(c))
         return IO_FAILED;
@@ -57,10 +57,13 @@ enum mhd_io mhd_conn_fill(struct MHD_Connection *c)
          * a head in byte by byte does not keep a connection alive. */
         bool mid_head = (c->state == CONN_HEAD || c->state == CONN_IDLE) && c->rlen > 0;
         c->rlen += got;
+        mhd_conn_charge(c, got);
         /* A short read drained the socket: the poller reports new data.
-         * Not so where the transport hands out what it holds in pieces
-         * (TLS): there only IO_AGAIN says the socket is empty. */
-        if (got < space && mhd_conn_tp(c)->short_read_drains)
+         * Not the end of input, though, if an edge-triggered poller already
+         * reported it with the data: the next read meets it. Nor where the
+         * transport hands out what it holds in pieces (TLS): there only
+         * IO_AGAIN says the socket is empty. */
+        if (got < space && !c->peer_hup && mhd_conn_tp(c)->short_read_drains)
             c->read_ready = false;
         if (!mid_head)
             mhd_timeout_touch(c->worker, c);
@@ -222,6 +225,31 @@ static void call_uri_log(struct MHD_Connection *c)
     c->rq.req_cls = cfg->uri_log(cfg->uri_log_cls, c->rq.head.target, c);
 }
 
+/* The smallest reply head: status line, Date, Content-Length, end. */
+#define REPLY_HEAD_MIN                                                                             \
+    (sizeof("HTTP/1.1 200 OK\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n"                           \
+            "Content-Length: 0\r\n\r\n") -                                                         \
+     1)
+
+/* The room a request must leave for its reply: the eighth of the pool that
+ * reading keeps free (see mhd_conn_fill), up to 1 KiB, at least the
+ * smallest reply head. With a 1 KiB pool a request of 640-byte parts is
+ * served and one of 800-byte parts is not. */
+static size_t reply_room(const struct MHD_Connection *c)
+{
+    size_t room = c->mem_size / 8;
+    if (room > 1024)
+        room = 1024;
+    return room > REPLY_HEAD_MIN ? room : REPLY_HEAD_MIN;
+}
+
+unsigned int mhd_conn_too_large_status(const struct MHD_Connection *c)
+{
+    const struct mhd_http_head *h = &c->rq.head;
+    size_t fields = c->scan.head_end - c->scan.line_end;
+    return mhd_http_result_status(mhd_http_too_large(h->method_len, h->target_len, fields));
+}
+
 /* The head is complete in rbuf[scan.start .. scan.head_end). */
 static enum mhd_step on_head(struct MHD_Connection *c)
 {
@@ -235,7 +263,8 @@ static enum mhd_step on_head(struct MHD_Connection *c)
     if (r != HTTP_PARSE_OK) {
         if (rq->head.method != NULL && rq->head.target != NULL && r == HTTP_PARSE_NO_MEMORY)
             call_uri_log(c);
-        unsigned int status = mhd_http_result_status(r);
+        unsigned int status =
+            r == HTTP_PARSE_NO_MEMORY ? mhd_conn_too_large_status(c) : mhd_http_result_status(r);
         if (status == 0)
             mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
         else
@@ -245,11 +274,18 @@ static enum mhd_step on_head(struct MHD_Connection *c)
     call_uri_log(c);
     rq->method = method_kind(rq->head.method, rq->head.method_len);
     rq->http11 = rq->head.version_minor >= 1;
-    rq->keep_alive = rq->http11 ? !rq->head.conn_close : rq->head.conn_keep_alive;
+    /* A "close" in any Connection field line wins, whatever the version and
+     * whatever else is there (RFC 9112, section 9.6). */
+    rq->keep_alive = !rq->head.conn_close && (rq->http11 || rq->head.conn_keep_alive);
     if (rq->head.must_close)
         rq->keep_alive = false;
-    if (!prepare_target(c) || !prepare_cookies(c)) {
-        mhd_conn_reply_error(c, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE);
+    /* The request must leave room for its reply (bytes of requests
+     * pipelined behind it do not count against it), or it is refused before
+     * the handler sees it, naming the part that takes the room: a too long
+     * method 501, target 414, fields 431. */
+    if (!prepare_target(c) || !prepare_cookies(c) ||
+        mhd_conn_pool_free_space(c) + (c->rlen - c->rpos) < reply_room(c)) {
+        mhd_conn_reply_error(c, mhd_conn_too_large_status(c));
         return STEP_CONTINUE;
     }
     rq->has_body = rq->head.chunked || (rq->head.has_content_length && rq->head.content_length);

@@ -24,8 +24,9 @@ static bool is_bodyless_status(unsigned int code)
 
 /* The queued reply does not fit in the pool (its head, or the head and a
  * block of a pulled body). Rather than closing without a word, the client
- * gets an error reply, built after the request's bytes are dropped: 431 when
- * it is those bytes that leave no room (the reply alone would fit), 500 when
+ * gets an error reply, built after the request's bytes are dropped: when it
+ * is those bytes that leave no room (the reply alone would fit) the status
+ * names the part of the request that takes it (501, 414 or 431), 500 when
  * the reply is too large for the memory limit itself. An error reply that
  * does not fit either ends the connection. */
 static void reply_does_not_fit(struct MHD_Connection *c)
@@ -39,7 +40,7 @@ static void reply_does_not_fit(struct MHD_Connection *c)
     bool alone_fits = c->tx.head_len + body_room <= c->mem_size - c->out_end;
     mhd_dlog(c->daemon, "The reply does not fit in the connection's memory (%s)",
              alone_fits ? "the request takes it" : "the reply is too large");
-    mhd_conn_reply_error(c, alone_fits ? MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE
+    mhd_conn_reply_error(c, alone_fits ? mhd_conn_too_large_status(c)
                                        : MHD_HTTP_INTERNAL_SERVER_ERROR);
 }
 
@@ -72,6 +73,7 @@ void mhd_conn_begin_reply(struct MHD_Connection *c)
         tx->close_after = false;
     tx->body_pos = 0;
     tx->body_done = tx->head_only;
+    tx->failed = false;
     mhd_conn_set_state(c, CONN_SEND);
     if (!mhd_conn_build_head(c) || !mhd_body_start(c))
         reply_does_not_fit(c);
@@ -119,18 +121,33 @@ static void finish_reply(struct MHD_Connection *c)
 {
     struct mhd_send *tx = &c->tx;
     bool close_after = tx->close_after;
+    enum MHD_RequestTerminationCode why =
+        tx->failed ? MHD_REQUEST_TERMINATED_WITH_ERROR : MHD_REQUEST_TERMINATED_COMPLETED_OK;
     if (tx->resp->kind == BODY_UPGRADE) {
         mhd_conn_upgrade(c);
         return;
     }
-    mhd_conn_notify_completed(c, MHD_REQUEST_TERMINATED_COMPLETED_OK);
+    mhd_conn_notify_completed(c, why);
     mhd_body_stop(c);
     mhd_response_unref(tx->resp);
     tx->resp = NULL;
     if (close_after)
-        mhd_conn_close_gracefully(c, MHD_REQUEST_TERMINATED_COMPLETED_OK);
+        mhd_conn_close_gracefully(c, why);
     else
         mhd_conn_next_request(c);
+}
+
+/* The body ended before it should: its source failed, or it ended short of
+ * the size announced in Content-Length. What is ready still goes out (the
+ * head at least: a client never gets nothing for a queued reply), nothing
+ * more is produced, and the connection closes after it, so the client sees
+ * a short reply (a chunked one without its last chunk). An early end is
+ * reported COMPLETED_OK, as upstream does, a failure WITH_ERROR. */
+static void end_short(struct MHD_Connection *c, bool failed)
+{
+    c->tx.body_done = true;
+    c->tx.close_after = true;
+    c->tx.failed = failed;
 }
 
 /* Moves a reply whose bytes are all in the pool into the staged area so that
@@ -165,31 +182,34 @@ static bool try_stage(struct MHD_Connection *c)
     return true;
 }
 
+/* A reply is done. A request already buffered behind it counts against
+ * the share as a step, so a client pipelining tiny requests cannot hold the
+ * worker either (one that is not there yet is counted when it is read). */
+static enum mhd_step next_turn(struct MHD_Connection *c)
+{
+    if (c->state != CONN_HEAD)
+        return STEP_CONTINUE;
+    mhd_conn_charge(c, 0);
+    return mhd_conn_share_used(c) ? STEP_WAIT : STEP_CONTINUE;
+}
+
 enum mhd_step mhd_conn_step_send(struct MHD_Connection *c)
 {
     struct mhd_send *tx = &c->tx;
     if (try_stage(c))
-        return STEP_CONTINUE;
+        return next_turn(c);
     for (;;) {
         enum mhd_body_fill f = mhd_body_fill(c);
         if (c->backoff_ms != 0 && f != BODY_FILL_WAIT)
             mhd_backoff_reset(c);
-        if (f == BODY_FILL_ERROR) {
-            mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
-            return STEP_CONTINUE;
-        }
-        if (f == BODY_FILL_TRUNCATED) {
-            /* The body ended early: the client must see a short reply. */
-            mhd_conn_notify_completed(c, MHD_REQUEST_TERMINATED_COMPLETED_OK);
-            mhd_conn_close(c, MHD_REQUEST_TERMINATED_COMPLETED_OK);
-            return STEP_CONTINUE;
-        }
+        if (f == BODY_FILL_ERROR || f == BODY_FILL_TRUNCATED)
+            end_short(c, f == BODY_FILL_ERROR);
         struct iovec iov[16];
         int n = collect(c, iov, (int)(sizeof(iov) / sizeof(iov[0])));
         if (n == 0) {
             if (tx->body_done) {
                 finish_reply(c);
-                return STEP_CONTINUE;
+                return next_turn(c);
             }
             if (f == BODY_FILL_WAIT) {
                 /* The reader has nothing yet: ask again after a pause (a
@@ -199,6 +219,9 @@ enum mhd_step mhd_conn_step_send(struct MHD_Connection *c)
                 return STEP_WAIT;
             }
             /* A body sent by other means (sendfile) is in progress. */
+            if (mhd_conn_share_used(c))
+                return STEP_WAIT;
+            uint64_t pos = tx->body_pos;
             enum mhd_io io = mhd_body_send_direct(c);
             if (io == IO_AGAIN) {
                 c->write_ready = false;
@@ -209,9 +232,12 @@ enum mhd_step mhd_conn_step_send(struct MHD_Connection *c)
                 return STEP_CONTINUE;
             }
             mhd_timeout_touch(c->worker, c);
+            mhd_conn_charge(c, (size_t)(tx->body_pos - pos));
             continue;
         }
         if (!c->write_ready)
+            return STEP_WAIT;
+        if (mhd_conn_share_used(c))
             return STEP_WAIT;
         size_t sent = 0;
         enum mhd_io io = mhd_conn_tp(c)->writev(&c->xp, iov, n, !tx->body_done, &sent);
@@ -224,6 +250,7 @@ enum mhd_step mhd_conn_step_send(struct MHD_Connection *c)
             return STEP_CONTINUE;
         }
         mhd_timeout_touch(c->worker, c);
+        mhd_conn_charge(c, sent);
         advance(c, sent);
     }
 }

@@ -88,13 +88,25 @@ void mhd_conn_schedule(struct MHD_Connection *c)
     mhd_list_push_back(&c->worker->ready, &c->qlink);
 }
 
+void mhd_conn_schedule_next(struct MHD_Connection *c)
+{
+    if (c->in_ready || c->state == CONN_CLOSED)
+        return;
+    c->in_ready = true;
+    mhd_list_push_back(&c->worker->yielded, &c->qlink);
+}
+
 void mhd_conn_on_events(struct MHD_Connection *c, unsigned int events)
 {
     if (events & (MHD_POLL_IN | MHD_POLL_ERR))
         c->read_ready = true;
+    if (events & MHD_POLL_HUP)
+        c->peer_hup = true;
     if (events & (MHD_POLL_OUT | MHD_POLL_ERR))
         c->write_ready = true;
-    if (c->suspended)
+    /* A connection already queued is processed once, in this iteration's
+     * pass over the ready list, not twice. */
+    if (c->suspended || c->in_ready)
         return;
     mhd_conn_process(c);
 }
@@ -128,6 +140,28 @@ static enum mhd_step dispatch(struct MHD_Connection *c)
     return STEP_WAIT;
 }
 
+/* The way a connection in its state moves bytes by itself: input in the
+ * reading states, output in the writing ones, neither while it waits for
+ * the application or a content reader. */
+static unsigned int direction(const struct MHD_Connection *c)
+{
+    switch (c->state) {
+    case CONN_HANDSHAKE:
+        return c->xp.want_write ? MHD_POLL_OUT : MHD_POLL_IN;
+    case CONN_IDLE:
+    case CONN_HEAD:
+    case CONN_BODY:
+    case CONN_TRAILERS:
+    case CONN_LINGER:
+        return c->peer_eof ? 0 : MHD_POLL_IN;
+    case CONN_CONTINUE:
+    case CONN_SEND:
+        return MHD_POLL_OUT;
+    default:
+        return 0;
+    }
+}
+
 /* What a level-triggered poller should watch: input only when a step waits
  * for it and the socket was found empty, output only when the socket was
  * found full. A connection waiting for something else (the application, a
@@ -136,32 +170,20 @@ static void update_interest(struct MHD_Connection *c)
 {
     unsigned int want = 0;
     if (!c->suspended) {
-        switch (c->state) {
-        case CONN_HANDSHAKE:
-            if (!c->xp.want_write && !c->read_ready)
-                want |= MHD_POLL_IN;
-            break;
-        case CONN_IDLE:
-        case CONN_HEAD:
-        case CONN_BODY:
-        case CONN_TRAILERS:
-        case CONN_LINGER:
-            if (!c->read_ready && !c->peer_eof)
-                want |= MHD_POLL_IN;
-            break;
-        case CONN_CONTINUE:
-        case CONN_SEND:
-            if (!c->write_ready)
-                want |= MHD_POLL_OUT;
-            break;
-        default:
-            break;
-        }
+        unsigned int dir = direction(c);
+        if ((dir == MHD_POLL_IN && !c->read_ready) || (dir == MHD_POLL_OUT && !c->write_ready))
+            want |= dir;
         /* Staged replies wait to leave, or the transport has to send
          * before it can go on (a TLS handshake or close_notify, a TLS
          * read that must answer first). */
         if ((c->out_end > c->out_sent || c->xp.want_write) && !c->write_ready)
             want |= MHD_POLL_OUT;
+        /* One that goes on in the next iteration (its share was used up)
+         * keeps its socket in a level-triggered set, so that an external
+         * loop that waits without asking MHD_get_timeout() still comes back
+         * at once: the socket is ready. */
+        if (c->in_ready && c->worker->poller.ops != &mhd_poller_epoll)
+            want |= dir;
     }
     struct mhd_poller *p = &c->worker->poller;
     if (!c->item.registered) {
@@ -181,6 +203,7 @@ void mhd_conn_process(struct MHD_Connection *c)
         mhd_relay_run(c); /* nothing without a relay: the socket is the application's */
         return;
     }
+    c->share = MHD_CONN_SHARE;
     for (;;) {
         if (c->suspended || c->state == CONN_CLOSED || c->state == CONN_UPGRADED)
             break;

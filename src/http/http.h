@@ -60,14 +60,23 @@ enum mhd_http_result mhd_http_scan_head(struct mhd_http_scan *s, const char *buf
                                         int level);
 
 /* The answer for a head that did not end within the `len` bytes the
- * connection can hold: HTTP_PARSE_URI_TOO_LONG while the request line is
- * still arriving with a well-known method (GET, HEAD, POST, PUT, DELETE),
- * HTTP_PARSE_CLOSE while the method itself or an unknown method's line is
- * arriving, and among the header fields HTTP_PARSE_HEAD_TOO_LARGE, or
- * HTTP_PARSE_URI_TOO_LONG when the request-target is what takes the room, or
- * HTTP_PARSE_NOT_IMPLEMENTED when an absurdly long method does. */
+ * connection can hold: HTTP_PARSE_NOT_IMPLEMENTED while the method itself
+ * is still arriving (nothing but token characters so far),
+ * HTTP_PARSE_URI_TOO_LONG while the request line is still arriving with a
+ * well-known method (GET, HEAD, POST, PUT, DELETE), HTTP_PARSE_CLOSE while
+ * an unknown method's line is arriving (or only empty lines), and among the
+ * header fields what mhd_http_too_large() blames: HTTP_PARSE_HEAD_TOO_LARGE,
+ * or HTTP_PARSE_URI_TOO_LONG when the request-target is what takes the
+ * room, or HTTP_PARSE_NOT_IMPLEMENTED when an absurdly long method does. */
 enum mhd_http_result mhd_http_head_overflow(const struct mhd_http_scan *s, const char *buf,
                                             size_t len);
+
+/* Which part of a request too large for the connection's memory is to
+ * blame, from the lengths of its method, request-target and field section:
+ * HTTP_PARSE_NOT_IMPLEMENTED when the method is longer than either of the
+ * others, HTTP_PARSE_URI_TOO_LONG when the target is longer than 8000 bytes
+ * or than the fields, HTTP_PARSE_HEAD_TOO_LARGE otherwise. */
+enum mhd_http_result mhd_http_too_large(size_t method_len, size_t target_len, size_t fields_len);
 
 /* ---- Parsing a complete request head in place --------------------------- */
 

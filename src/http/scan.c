@@ -123,16 +123,22 @@ enum mhd_http_result mhd_http_head_overflow(const struct mhd_http_scan *s, const
         m++;
     size_t method_len = m - s->start;
     if (s->line_end == 0) {
-        /* The application would not even learn the method: just close.
-         * With a known method the target is what does not fit. */
+        /* Nothing but a method so far, and it does not end: 501. With a
+         * known method the target is what does not fit; after any other
+         * the application would not even learn what was asked: close. */
+        if (m == len && method_len > 0)
+            return HTTP_PARSE_NOT_IMPLEMENTED;
         if (m == len || method_len == 0 || (buf[m] != ' ' && buf[m] != '\t') ||
             !mhd_http_is_common_method(buf + s->start, method_len))
             return HTTP_PARSE_CLOSE;
         return HTTP_PARSE_URI_TOO_LONG;
     }
     /* Among the fields, blame the part that is out of proportion. */
-    size_t target_len = target_length(s, buf, m);
-    size_t fields_len = len - s->line_end;
+    return mhd_http_too_large(method_len, target_length(s, buf, m), len - s->line_end);
+}
+
+enum mhd_http_result mhd_http_too_large(size_t method_len, size_t target_len, size_t fields_len)
+{
     if (method_len > target_len && method_len > fields_len)
         return HTTP_PARSE_NOT_IMPLEMENTED;
     if (target_len > 8000 || target_len > fields_len)

@@ -18,6 +18,7 @@
 #define MHD_POLL_ERR 0x4u  /* error or hang-up: the next I/O call tells which */
 #define MHD_POLL_EDGE 0x8u /* register edge-triggered where the backend can */
 #define MHD_POLL_EXCL 0x10u /* epoll: wake one waiter only (shared listen socket) */
+#define MHD_POLL_HUP 0x20u  /* reported with _IN: the peer shut its sending side */
 
 struct mhd_poller;
 

@@ -92,6 +92,8 @@ static int ep_wait(struct mhd_poller *p, int timeout_ms, struct mhd_poll_event *
         unsigned int e = 0;
         if (re & (EPOLLIN | EPOLLRDHUP))
             e |= MHD_POLL_IN;
+        if (re & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+            e |= MHD_POLL_HUP;
         if (re & EPOLLOUT)
             e |= MHD_POLL_OUT;
         if (re & (EPOLLERR | EPOLLHUP))

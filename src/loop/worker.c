@@ -70,6 +70,7 @@ bool mhd_worker_init(struct mhd_worker *w, struct MHD_Daemon *d, enum mhd_worker
     mhd_list_init(&w->timeouts);
     mhd_list_init(&w->timeouts_own);
     mhd_list_init(&w->ready);
+    mhd_list_init(&w->yielded);
     mhd_list_init(&w->backoffs);
     mhd_list_init(&w->closed);
     mhd_list_init(&w->incoming);
@@ -296,8 +297,8 @@ bool mhd_worker_is_current(const struct mhd_worker *w)
 
 int64_t mhd_worker_next_timeout(struct mhd_worker *w)
 {
-    if (!mhd_list_is_empty(&w->ready) || !mhd_list_is_empty(&w->closed) ||
-        atomic_load_explicit(&w->posted, memory_order_relaxed))
+    if (!mhd_list_is_empty(&w->ready) || !mhd_list_is_empty(&w->yielded) ||
+        !mhd_list_is_empty(&w->closed) || atomic_load_explicit(&w->posted, memory_order_relaxed))
         return 0;
     int64_t t = mhd_timeout_next(w);
     int64_t b = mhd_backoff_next(w);
@@ -393,6 +394,10 @@ bool mhd_worker_run_once(struct mhd_worker *w, int64_t max_wait_ms)
 
 void mhd_worker_run_events(struct mhd_worker *w, struct mhd_poll_event *ev, int n)
 {
+    /* Connections that used their share in the last iteration take their
+     * next turn in this one's pass over the ready list, together with
+     * those that get events now (each is processed once). */
+    mhd_list_splice_back(&w->ready, &w->yielded);
     dispatch(w, ev, n);
     mhd_worker_run_posted(w);
     mhd_backoff_expire(w);

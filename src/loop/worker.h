@@ -64,6 +64,7 @@ struct mhd_worker {
     struct mhd_list timeouts;   /* connections using the daemon timeout, oldest first */
     struct mhd_list timeouts_own; /* connections with their own timeout */
     struct mhd_list ready;      /* connections to process without waiting for I/O */
+    struct mhd_list yielded;    /* connections that used their share: ready next iteration */
     struct mhd_list backoffs;   /* connections waiting to ask their content reader again */
     struct mhd_list closed;     /* connections to free at the end of the iteration */
     unsigned int n_conns;       /* written by the worker, read by info queries */

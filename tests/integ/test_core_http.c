@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -219,6 +220,18 @@ static void test_http10(uint16_t port)
     tc_perform(curl, port, &rq, &r);
     CHECK(tc_header(&r, "Connection", v, sizeof(v)) && strcmp(v, "Keep-Alive") == 0);
     tc_reply_free(&r);
+    /* A "close" in a second Connection line wins: the reply says close and
+     * the connection is not reused. */
+    const char *ka_close[] = {"Connection: Keep-Alive", "Connection: close", NULL};
+    rq.headers = ka_close;
+    tc_perform(curl, port, &rq, &r);
+    CHECK_EQ_INT(r.status, 200);
+    CHECK(tc_header(&r, "Connection", v, sizeof(v)) && strcmp(v, "close") == 0);
+    tc_reply_free(&r);
+    rq.headers = NULL;
+    tc_perform(curl, port, &rq, &r);
+    CHECK_EQ_INT(r.connects, 1);
+    tc_reply_free(&r);
     curl_easy_cleanup(curl);
 }
 
@@ -237,6 +250,36 @@ static void test_pipelining(uint16_t port)
     const char *p3 = strstr(buf, "POST|abc|-");
     const char *p4 = p1 ? strstr(p1 + 1, "Hello, world") : NULL;
     CHECK(p1 && p2 && p3 && p4 && p1 < p2 && p2 < p3 && p3 < p4);
+}
+
+/* A keep-alive client sends a batch of requests and at once shuts its
+ * sending side: each is answered, then the server closes. The end of input
+ * can come with the data in one edge-triggered event, and the batch takes
+ * more than one round (fair share): a short read must not hide that end. */
+static void test_half_close(uint16_t port)
+{
+    enum { ROUNDS = 4, BATCH = 150 };
+    static const char one[] = "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
+    const size_t len = sizeof(one) - 1;
+    char *batch = malloc(BATCH * len);
+    for (int i = 0; i < BATCH; i++)
+        memcpy(batch + (size_t)i * len, one, len);
+    size_t cap = 256 * 1024;
+    char *buf = malloc(cap);
+    for (int round = 0; round < ROUNDS; round++) {
+        int fd = rs_connect(port);
+        rs_send(fd, one, len);
+        CHECK(rs_recv_response(fd, buf, cap, 5000) > 0);
+        rs_send(fd, batch, BATCH * len);
+        shutdown(fd, SHUT_WR);
+        bool closed = false;
+        rs_recv(fd, buf, cap, 3000, &closed);
+        CHECK_MSG(closed, "round %d: the connection stayed open after the last answer", round);
+        CHECK_EQ_INT(rs_count_responses(buf), BATCH);
+        close(fd);
+    }
+    free(buf);
+    free(batch);
 }
 
 static void test_continue_and_early(uint16_t port)
@@ -295,6 +338,7 @@ static void run_mode(enum ts_mode mode)
     test_args_headers(ts.port);
     test_http10(ts.port);
     test_pipelining(ts.port);
+    test_half_close(ts.port);
     test_continue_and_early(ts.port);
     test_chunked_trailer(ts.port);
     ts_stop(&ts);

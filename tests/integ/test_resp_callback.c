@@ -2,7 +2,9 @@
  * mode: known size (Content-Length) and unknown size (chunked for HTTP/1.1,
  * close-delimited for HTTP/1.0), the block size, a reader that has nothing
  * for a while (the server must not spin meanwhile), an early end and an
- * error (the client sees a truncated reply), footers as chunked trailers,
+ * error (the client sees a truncated reply), a sized reader that ends or
+ * fails at once (the head still goes out; forced chunks end cleanly with
+ * their footers), footers as chunked trailers,
  * HEAD (the reader is never called), keep-alive and close, large bodies
  * compared byte for byte, and a response shared by many requests on many
  * connections whose free callback runs exactly once. */
@@ -91,7 +93,8 @@ static void shared_free(void *cls)
 
 /* /known and /unknown, with arguments n (body size), b (block size),
  * short (the reader ends there, before n), err (the reader fails there),
- * wait (ms of "nothing yet"), slot, footer. */
+ * none=1 (it ends at once), fail=1 (it fails at once), wait (ms of "nothing
+ * yet"), slot, footer, te=1 (the application forces chunked framing). */
 static struct MHD_Response *make_response(struct MHD_Connection *c, const char *url)
 {
     if (strcmp(url, "/shared") == 0)
@@ -108,6 +111,10 @@ static struct MHD_Response *make_response(struct MHD_Connection *c, const char *
         g->end = tb_arg(c, "err", 0);
         g->fail_at_end = true;
     }
+    if (tb_arg(c, "none", 0) || tb_arg(c, "fail", 0)) {
+        g->end = 0;
+        g->fail_at_end = tb_arg(c, "fail", 0) != 0;
+    }
     g->wait_ms = (unsigned int)tb_arg(c, "wait", 0);
     g->slot = (unsigned int)tb_arg(c, "slot", 0) % SLOTS;
     g->footer_at_end = tb_arg(c, "footer", 0) != 0;
@@ -116,6 +123,8 @@ static struct MHD_Response *make_response(struct MHD_Connection *c, const char *
     g->resp = r;
     if (g->footer_at_end)
         MHD_add_response_footer(r, "X-Early", "at-creation");
+    if (tb_arg(c, "te", 0))
+        MHD_add_response_header(r, "Transfer-Encoding", "chunked");
     return r;
 }
 
@@ -309,6 +318,79 @@ static void test_truncation(uint16_t port)
     CHECK(tb_wait_count(&term[MHD_REQUEST_TERMINATED_WITH_ERROR], err0 + 3, 5000));
 }
 
+/* Sends `req` and reads what comes until the server closes (at most
+ * 5 s without data); false if it did not close. */
+static bool exchange_to_close(uint16_t port, const char *req, struct hr_reply *h)
+{
+    int fd = rs_connect(port);
+    rs_send(fd, req, strlen(req));
+    char *buf;
+    bool closed;
+    size_t n = hr_recv_all(fd, &buf, 1 << 20, 5000, &closed);
+    close(fd);
+    bool parsed = hr_parse(buf, n, closed, false, h);
+    free(buf);
+    if (!parsed)
+        memset(h, 0, sizeof(*h));
+    return closed && parsed;
+}
+
+/* A reader of a sized body (1280 bytes) that ends or fails on its first
+ * call. The head goes out and then the connection closes (the body cannot
+ * match its length); with chunks forced by the application the body ends
+ * cleanly, empty, with its footers, and the connection stays open; a
+ * failure leaves chunks without their last one. */
+static void test_end_at_once(uint16_t port)
+{
+    unsigned int ok0 = atomic_load(&term[MHD_REQUEST_TERMINATED_COMPLETED_OK]);
+    unsigned int err0 = atomic_load(&term[MHD_REQUEST_TERMINATED_WITH_ERROR]);
+    struct hr_reply h;
+    char v[64];
+    CHECK(exchange_to_close(port, "GET /known?n=1280&none=1 HTTP/1.1\r\nHost: x\r\n\r\n", &h));
+    CHECK(h.status == 200 && !h.chunked && !h.complete && h.body_len == 0);
+    CHECK(hr_field(&h, "Content-Length", v, sizeof(v)) && strcmp(v, "1280") == 0);
+    hr_free(&h);
+    CHECK(exchange_to_close(port, "GET /known?n=1280&none=1&te=1 HTTP/1.0\r\n\r\n", &h));
+    CHECK(h.status == 200 && !h.chunked && !h.complete && h.body_len == 0);
+    CHECK(hr_field(&h, "Content-Length", v, sizeof(v)) && strcmp(v, "1280") == 0);
+    hr_free(&h);
+    CHECK(exchange_to_close(port, "GET /known?n=1280&fail=1 HTTP/1.1\r\nHost: x\r\n\r\n", &h));
+    CHECK(h.status == 200 && !h.complete && h.body_len == 0);
+    hr_free(&h);
+    CHECK(exchange_to_close(port, "GET /known?n=1280&fail=1&te=1 HTTP/1.1\r\nHost: x\r\n\r\n", &h));
+    CHECK(h.status == 200 && h.chunked && !h.complete && h.body_len == 0);
+    hr_free(&h);
+    /* Forced chunks: an empty body, its footers, and the connection open. */
+    int fd = rs_connect(port);
+    const char req[] = "GET /known?n=1280&none=1&te=1&footer=1 HTTP/1.1\r\nHost: x\r\n\r\n";
+    rs_send(fd, req, sizeof(req) - 1);
+    CHECK(hr_read_reply(fd, false, 5000, &h));
+    CHECK(h.status == 200 && h.chunked && h.complete && h.body_len == 0);
+    CHECK(!hr_field(&h, "Content-Length", v, sizeof(v)));
+    CHECK(hr_trailer(&h, "X-Early", v, sizeof(v)) && strcmp(v, "at-creation") == 0);
+    CHECK(hr_trailer(&h, "X-Late", v, sizeof(v)) && strcmp(v, "from-reader") == 0);
+    hr_free(&h);
+    const char next[] = "GET /known?n=10 HTTP/1.1\r\nHost: x\r\n\r\n";
+    rs_send(fd, next, sizeof(next) - 1);
+    CHECK(hr_read_reply(fd, false, 5000, &h) && h.complete && h.body_len == 10);
+    hr_free(&h);
+    close(fd);
+    /* Through curl: a short reply (an error for it), and an empty one. */
+    CURL *curl = curl_easy_init();
+    struct tc_reply r;
+    tb_get(curl, port, "/known?n=1280&none=1", false, &r);
+    CHECK(r.code != CURLE_OK && r.body_len == 0);
+    tc_reply_free(&r);
+    tb_get(curl, port, "/known?n=1280&none=1&te=1", false, &r);
+    CHECK(r.code == CURLE_OK && r.status == 200 && r.body_len == 0);
+    tc_reply_free(&r);
+    curl_easy_cleanup(curl);
+    /* An early end is COMPLETED_OK (as upstream reports it), a failure
+     * WITH_ERROR; the requests on the kept connection end OK too. */
+    CHECK(tb_wait_count(&term[MHD_REQUEST_TERMINATED_WITH_ERROR], err0 + 2, 5000));
+    CHECK(tb_wait_count(&term[MHD_REQUEST_TERMINATED_COMPLETED_OK], ok0 + 6, 5000));
+}
+
 /* Footers: trailers of a chunked reply (one set at creation, one added by
  * the reader itself), absent from close-delimited and HEAD replies. */
 static void test_footers(uint16_t port)
@@ -455,6 +537,7 @@ static void run_mode(enum ts_mode mode)
     test_framing(ts.port);
     test_wait(ts.port);
     test_truncation(ts.port);
+    test_end_at_once(ts.port);
     test_footers(ts.port);
     test_head(ts.port);
     test_large(ts.port);

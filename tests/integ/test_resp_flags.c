@@ -137,6 +137,11 @@ static void check_exchange(uint16_t port, const char *req, bool head, const stru
 #define H11_KA " HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n"
 #define H10 " HTTP/1.0\r\n\r\n"
 #define H10_KA " HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+/* Both tokens, in two field lines or in one: "close" wins (RFC 9112, 9.6). */
+#define H10_KA_CLOSE " HTTP/1.0\r\nConnection: Keep-Alive\r\nConnection: close\r\n\r\n"
+#define H10_CLOSE_KA " HTTP/1.0\r\nConnection: close\r\nConnection: Keep-Alive\r\n\r\n"
+#define H10_KA_CLOSE1 " HTTP/1.0\r\nConnection: Keep-Alive, close\r\n\r\n"
+#define H11_KA_CLOSE " HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n"
 
 static const struct {
     const char *req;
@@ -150,6 +155,14 @@ static const struct {
     {"GET /r" H10_KA, {"HTTP/1.1 200 OK", "Keep-Alive", "10", false, true, true}},
     {"GET /r?body=cb" H10_KA, {"HTTP/1.1 200 OK", "close", NULL, false, true, false}},
     {"HEAD /r?body=cb" H11, {"HTTP/1.1 200 OK", NULL, NULL, true, false, true}},
+    {"GET /r" H10_KA_CLOSE, {"HTTP/1.1 200 OK", "close", "10", false, true, false}},
+    {"GET /r" H10_CLOSE_KA, {"HTTP/1.1 200 OK", "close", "10", false, true, false}},
+    {"GET /r" H10_KA_CLOSE1, {"HTTP/1.1 200 OK", "close", "10", false, true, false}},
+    {"HEAD /r" H10_KA_CLOSE, {"HTTP/1.1 200 OK", "close", "10", false, false, false}},
+    {"GET /r" H11_KA_CLOSE, {"HTTP/1.1 200 OK", "close", "10", false, true, false}},
+    {"GET /r?f=2" H10_KA_CLOSE, {"HTTP/1.0 200 OK", "close", "10", false, true, false}},
+    {"GET /r?f=2" H11_KA_CLOSE, {"HTTP/1.0 200 OK", "close", "10", false, true, false}},
+    {"GET /r?f=8" H10_KA_CLOSE, {"HTTP/1.1 200 OK", "close", "10", false, true, false}},
     /* HTTP/1.0 compatible, strict: always close, never chunked. */
     {"GET /r?f=1" H11, {"HTTP/1.1 200 OK", "close", "10", false, true, false}},
     {"GET /r?f=1&body=cb" H11, {"HTTP/1.1 200 OK", "close", NULL, false, true, false}},

@@ -6,7 +6,8 @@
  * asserts independence only where the mode promises it. Internal threads
  * get the stack size of MHD_OPTION_THREAD_STACK_SIZE, seen from inside the
  * handler through pthread_getattr_np. A pool wakes one worker per new
- * connection (counted in the workers' context switches), not all. With a
+ * connection, not all (with select and poll, sequential clients never
+ * wake the workers that do not accept; the wake-ups are reported). With a
  * thread per connection, sequential clients are served by waiting threads
  * that accept for themselves (their wake-ups are reported), a burst of
  * keep-alive clients gets a thread each, and once every thread blocks in a
@@ -243,11 +244,15 @@ static void test_stack_size(enum ts_mode mode)
 /* Times the daemon's named threads (MHD-worker-N) went to sleep so far:
  * each sleep ends with one wake-up. With `first_only`, only the oldest of
  * them counts (the lowest thread id: with a thread per connection, the
- * listener, started before any connection thread). */
-static unsigned long worker_sleeps_of(bool first_only)
+ * listener, started before any connection thread); with `index` >= 0 only
+ * MHD-worker-<index>. */
+static unsigned long worker_sleeps_of(bool first_only, int index)
 {
     unsigned long sum = 0;
     long first = -1;
+    char want[32] = "MHD-worker-";
+    if (index >= 0)
+        snprintf(want, sizeof(want), "MHD-worker-%d\n", index);
     DIR *dir = opendir("/proc/self/task");
     struct dirent *e;
     while (dir != NULL && (e = readdir(dir)) != NULL) {
@@ -257,7 +262,7 @@ static unsigned long worker_sleeps_of(bool first_only)
         snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
         FILE *f = fopen(path, "r");
         bool worker = f != NULL && fgets(line, sizeof(line), f) != NULL &&
-                      strncmp(line, "MHD-worker-", 11) == 0;
+                      strncmp(line, want, strlen(want)) == 0;
         if (f != NULL)
             fclose(f);
         if (!worker)
@@ -288,17 +293,32 @@ static unsigned long worker_sleeps_of(bool first_only)
 
 static unsigned long worker_sleeps(void)
 {
-    return worker_sleeps_of(false);
+    return worker_sleeps_of(false, -1);
 }
 
-/* A thread pool wakes one worker per new connection, not all of them. */
+/* A thread pool wakes one worker per new connection, not all of them. How
+ * often the workers sleep and wake depends on the scheduler (a busy
+ * machine or ThreadSanitizer: 8 wake-ups for 100 connections instead of
+ * about 100), so the total is reported, not judged. What is judged is
+ * what the design makes certain: with select and poll the first worker
+ * accepts for the pool and keeps a connection unless it is busier than
+ * another, so one client after another never wakes the other two. With
+ * epoll the kernel picks the worker it wakes. */
 static void test_pool_wakeups(enum ts_mode mode)
 {
     struct test_server ts;
     if (!is_pool(mode) || !ts_start(&ts, mode, 0, handler, NULL, NULL))
         return;
+    const char *name = ts_mode_names[mode];
     enum { N = 100 };
+    /* The other workers are asleep once each went to sleep (bounded). */
+    for (int i = 0;
+         i < 5000 && (worker_sleeps_of(false, 1) == 0 || worker_sleeps_of(false, 2) == 0); i++) {
+        struct timespec t = {0, 1000000};
+        nanosleep(&t, NULL);
+    }
     unsigned long before = worker_sleeps();
+    unsigned long others_before = worker_sleeps_of(false, 1) + worker_sleeps_of(false, 2);
     int served = 0;
     for (int i = 0; i < N; i++) {
         char buf[512];
@@ -306,17 +326,16 @@ static void test_pool_wakeups(enum ts_mode mode)
         served += rs_status(buf) == 200;
     }
     unsigned long wakes = worker_sleeps() - before;
+    unsigned long others = worker_sleeps_of(false, 1) + worker_sleeps_of(false, 2) - others_before;
     CHECK_EQ_INT(served, N);
-    if (test_slow() > 1) {
-        /* A wrapper such as valgrind runs one thread at a time and wakes
-         * them itself: the kernel's count says nothing about ours. */
-        printf("%s: %lu wake-ups for %d connections, not judged under TEST_SLOW\n",
-               ts_mode_names[mode], wakes, N);
-    } else {
-        CHECK_MSG(wakes >= N / 2 && wakes < N + N / 2,
-                  "%s: %lu wake-ups of 3 workers for %d connections", ts_mode_names[mode], wakes,
-                  N);
-    }
+    printf("%s: %lu wake-ups of 3 workers for %d sequential connections, %lu of the two that do "
+           "not accept%s\n",
+           name, wakes, N, others, test_slow() > 1 ? " (not judged under TEST_SLOW)" : "");
+    /* A wrapper such as valgrind runs one thread at a time and wakes them
+     * itself: the kernel's count says nothing about ours there. */
+    if (mode != TS_POOL_EPOLL && test_slow() == 1)
+        CHECK_MSG(others == 0, "%s: the workers that do not accept woke %lu times for %d clients",
+                  name, others, N);
     ts_stop(&ts);
 }
 
@@ -336,14 +355,14 @@ static void test_tpc_self_accept(enum ts_mode mode)
     rs_exchange(ts.port, fast_req, sizeof(fast_req) - 1, buf, sizeof(buf), 2000);
     rs_exchange(ts.port, fast_req, sizeof(fast_req) - 1, buf, sizeof(buf), 2000);
     unsigned long before = worker_sleeps();
-    unsigned long listener_before = worker_sleeps_of(true);
+    unsigned long listener_before = worker_sleeps_of(true, -1);
     int served = 0;
     for (int i = 0; i < N; i++) {
         rs_exchange(ts.port, fast_req, sizeof(fast_req) - 1, buf, sizeof(buf), 2000);
         served += rs_status(buf) == 200;
     }
     unsigned long wakes = worker_sleeps() - before;
-    unsigned long listener = worker_sleeps_of(true) - listener_before;
+    unsigned long listener = worker_sleeps_of(true, -1) - listener_before;
     CHECK_EQ_INT(served, N);
     /* On a quiet machine fewer wake-ups than connections, almost none of
      * them the listener's (a hand-over from the listener: 2 N and N). The

@@ -56,7 +56,7 @@ static size_t upload_read(char *buf, size_t size, size_t n, void *ud)
 
 void tc_set_url(CURL *curl, uint16_t port, const char *path)
 {
-    char url[512];
+    char url[4096];
     snprintf(url, sizeof(url), "%s://127.0.0.1:%u%s", tt_on() ? "https" : "http",
              (unsigned int)port, path ? path : "/");
     curl_easy_setopt(curl, CURLOPT_URL, url);

@@ -174,11 +174,15 @@ static void test_overflow(void)
 {
     static char in[40000];
     size_t len;
-    /* Still reading the method, or only empty lines so far. */
+    /* Still reading the method: 501; only empty lines so far: close. */
     len = build(in, "", 'G', 1056, "");
-    CHECK_EQ_INT(overflow_of(in, len), HTTP_PARSE_CLOSE);
+    CHECK_EQ_INT(overflow_of(in, len), HTTP_PARSE_NOT_IMPLEMENTED);
+    len = build(in, "\r\n", 'M', 1056, "");
+    CHECK_EQ_INT(overflow_of(in, len), HTTP_PARSE_NOT_IMPLEMENTED);
+    CHECK_EQ_INT(overflow_of("GET", 3), HTTP_PARSE_NOT_IMPLEMENTED);
     CHECK_EQ_INT(overflow_of("\r\n\r\n", 4), HTTP_PARSE_CLOSE);
-    CHECK_EQ_INT(overflow_of("GET", 3), HTTP_PARSE_CLOSE);
+    len = build(in, "", 'G', 1056, "\x01");
+    CHECK_EQ_INT(overflow_of(in, len), HTTP_PARSE_CLOSE);
     /* The target of a common method is arriving: 414. */
     static const char *const common[] = {"GET /",    "HEAD /", "POST /",    "PUT /",
                                          "DELETE /", "GET\t/", "\r\nGET /", "GET "};
@@ -219,6 +223,19 @@ static void test_overflow(void)
     CHECK_EQ_INT(overflow_of(in, len), HTTP_PARSE_URI_TOO_LONG);
 }
 
+/* The part of a parsed request blamed for taking the room. */
+static void test_too_large(void)
+{
+    CHECK_EQ_INT(mhd_http_too_large(800, 1, 60), HTTP_PARSE_NOT_IMPLEMENTED);
+    CHECK_EQ_INT(mhd_http_too_large(3, 800, 60), HTTP_PARSE_URI_TOO_LONG);
+    CHECK_EQ_INT(mhd_http_too_large(3, 1, 800), HTTP_PARSE_HEAD_TOO_LARGE);
+    CHECK_EQ_INT(mhd_http_too_large(3, 9000, 12000), HTTP_PARSE_URI_TOO_LONG);
+    /* Ties go to the later part. */
+    CHECK_EQ_INT(mhd_http_too_large(700, 700, 10), HTTP_PARSE_URI_TOO_LONG);
+    CHECK_EQ_INT(mhd_http_too_large(700, 10, 700), HTTP_PARSE_HEAD_TOO_LARGE);
+    CHECK_EQ_INT(mhd_http_too_large(3, 700, 700), HTTP_PARSE_HEAD_TOO_LARGE);
+}
+
 int main(void)
 {
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
@@ -226,5 +243,6 @@ int main(void)
     test_leading_limits();
     test_resume();
     test_overflow();
+    test_too_large();
     return check_done();
 }
