@@ -15,6 +15,9 @@
 CC ?= cc
 CFLAGS ?= -O2 -g
 PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
 SAN ?=
 TLS ?= yes
 WERROR ?= -Werror
@@ -170,16 +173,21 @@ valgrind: deps-check
 	@$(MAKE) --no-print-directory tests SAN=
 	@BUILD=build TEST_WRAPPER="$(VALGRIND)" TEST_SLOW=$(VALGRIND_SLOW) tests/run.sh
 
+# Into a system directory (no DESTDIR) as root, ldconfig makes the new
+# library the one programs load; README.md says how it lives next to Debian's.
 install: lib
-	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 644 include/microhttpd.h $(DESTDIR)$(PREFIX)/include/microhttpd.h
-	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/
-	ln -sf libmicrohttpd.so.$(VERSION_FILE) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
-	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libmicrohttpd.so
-	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@REQUIRES_PRIVATE@|$(if $(TLS_LIBS),gnutls,)|' \
-		libmicrohttpd.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libmicrohttpd.pc
-	scripts/install_man.sh $(DESTDIR)$(PREFIX)/share/man/man3
+	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
+	install -m 644 include/microhttpd.h $(DESTDIR)$(INCLUDEDIR)/microhttpd.h
+	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/
+	ln -sf libmicrohttpd.so.$(VERSION_FILE) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libmicrohttpd.so
+	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		-e 's|@REQUIRES_PRIVATE@|$(if $(TLS_LIBS),gnutls,)|' \
+		libmicrohttpd.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libmicrohttpd.pc
+	scripts/install_man.sh $(DESTDIR)$(MANDIR)/man3
+	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then \
+		ldconfig; fi
 
 # The manual and the man pages as HTML (doc/README.md).
 html:
