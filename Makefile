@@ -9,6 +9,7 @@
 #   make demo [PORT=8080]    builds and starts examples/demo on http://127.0.0.1:PORT
 #                            and the examples it links to on the next three ports
 #   make TLS=no              the library without GnuTLS (no HTTPS), in build/notls
+#   make deb                 Debian packages libmicrohttpd12 and libmicrohttpd-dev in build/deb
 #
 # The build honours CC, CFLAGS, CPPFLAGS and LDFLAGS.
 
@@ -81,7 +82,7 @@ TEST_LIBS := -lgnutls $(CURL_LIBS)
 CERTS := $(BUILD)/tests/certs/ca.pem
 
 .PHONY: all lib tests examples check check-notls deps-check install demo clean format format-check lint \
-	valgrind html install-html
+	valgrind html install-html deb
 
 all: lib
 
@@ -212,6 +213,10 @@ demo:
 	@scripts/deps.sh build
 	@$(MAKE) -s --no-print-directory lib $(EXAMPLE_BINS)
 	@scripts/demo.sh $(BUILD) $(PORT)
+
+# Debian packages (debian/, scripts/deb.sh); lintian must find no error.
+deb:
+	@scripts/deb.sh
 
 clean:
 	rm -rf build
