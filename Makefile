@@ -10,6 +10,7 @@
 #                            and the examples it links to on the next three ports
 #   make TLS=no              the library without GnuTLS (no HTTPS), in build/notls
 #   make deb                 Debian packages libmicrohttpd12 and libmicrohttpd-dev in build/deb
+#   make dropin              Debian's programs run on Debian's library and on ours (tests/dropin)
 #
 # The build honours CC, CFLAGS, CPPFLAGS and LDFLAGS.
 
@@ -82,7 +83,7 @@ TEST_LIBS := -lgnutls $(CURL_LIBS)
 CERTS := $(BUILD)/tests/certs/ca.pem
 
 .PHONY: all lib tests examples check check-notls deps-check install demo clean format format-check lint \
-	valgrind html install-html deb
+	valgrind html install-html deb dropin
 
 all: lib
 
@@ -218,6 +219,11 @@ demo:
 deb:
 	@scripts/deb.sh
 
+# Debian's own programs on Debian's library and on ours, in a throwaway root
+# under build/dropin (tests/dropin/README.md).
+dropin: deb
+	@tests/dropin/run.sh
+
 clean:
 	rm -rf build
 
@@ -234,4 +240,5 @@ lint:
 -include fuzz/fuzz.mk
 -include bench/bench.mk
 
--include $(shell test -d $(BUILD) && find $(BUILD) -name '*.d' 2>/dev/null)
+# build/dropin holds a whole Debian system (make dropin): not searched.
+-include $(shell test -d $(BUILD) && find $(BUILD) -path $(BUILD)/dropin -prune -o -name '*.d' -type f -print 2>/dev/null)
