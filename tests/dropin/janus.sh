@@ -39,11 +39,21 @@ events: { broadcast = false }
 nat: { ice_lite = true }
 media: { }
 J
-    cat >$JA_W/cfg/janus.transport.http.jcfg <<J
+    if [ "$1" = https ]; then
+        # The same two servers over HTTPS only, on other ports.
+        cat >$JA_W/cfg/janus.transport.http.jcfg <<J
+general: { json = "plain", base_path = "/janus", http = false, https = true, secure_port = 8089, threads = "unlimited" }
+admin: { admin_base_path = "/admin", admin_http = false, admin_https = true, admin_secure_port = 7889, admin_threads = 2 }
+cors: { }
+certificates: { cert_pem = "/srv/dropin/tls/cert.pem", cert_key = "/srv/dropin/tls/key.pem" }
+J
+    else
+        cat >$JA_W/cfg/janus.transport.http.jcfg <<J
 general: { json = "plain", base_path = "/janus", http = true, port = 8088, https = false, threads = "unlimited" }
 admin: { admin_base_path = "/admin", admin_http = true, admin_port = 7088, admin_https = false, admin_threads = 2 }
 cors: { }
 J
+    fi
     echo 'general: { }' >$JA_W/cfg/janus.plugin.echotest.jcfg
 }
 
@@ -191,6 +201,14 @@ ja_notfound() {
     [ "$(status $JA_W/h)" = 404 ]
 }
 
+ja_https() {
+    # A long poll resumed by an event, and the admin pool, over HTTPS.
+    wait_port 8089 20 && wait_port 7889 5 || return 1
+    JA_API=https://127.0.0.1:8089/janus JA_ADMIN=https://127.0.0.1:7889/admin C="$C -k" ja_longpoll || return 1
+    JA_API=https://127.0.0.1:8089/janus JA_ADMIN=https://127.0.0.1:7889/admin C="$C -k" ja_admin || return 1
+    echo "over HTTPS: long poll resumed by its event; admin pool answered"
+}
+
 program_janus() {
     echo "janus:"
     rm -rf $JA_W
@@ -214,5 +232,11 @@ program_janus() {
     check janus.notfound "unknown path: 404" ja_notfound
     check janus.idle "long poll with no event: keepalive after 30 s" ja_idle
     keep $JA_W/log janus.server.log
+    stop_all
+    rm -rf $JA_W/cfg
+    janus_config https
+    bg $JA_W/tls.log janus -F $JA_W/cfg -C $JA_W/cfg/janus.jcfg
+    check_tls janus.https "HTTPS: long poll suspended and resumed, admin pool (needs MHD_USE_TLS)" ja_https
+    keep $JA_W/tls.log janus-https.server.log
     stop_all
 }
