@@ -9,12 +9,17 @@
 #   make demo [PORT=8080]    builds and starts examples/demo on http://127.0.0.1:PORT
 #                            and the examples it links to on the next three ports
 #   make TLS=no              the library without GnuTLS (no HTTPS), in build/notls
+#   make deb                 Debian packages libmicrohttpd12 and libmicrohttpd-dev in build/deb
+#   make dropin              Debian's programs run on Debian's library and on ours (tests/dropin)
 #
 # The build honours CC, CFLAGS, CPPFLAGS and LDFLAGS.
 
 CC ?= cc
 CFLAGS ?= -O2 -g
 PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
 SAN ?=
 TLS ?= yes
 WERROR ?= -Werror
@@ -78,7 +83,7 @@ TEST_LIBS := -lgnutls $(CURL_LIBS)
 CERTS := $(BUILD)/tests/certs/ca.pem
 
 .PHONY: all lib tests examples check check-notls deps-check install demo clean format format-check lint \
-	valgrind html install-html
+	valgrind html install-html deb dropin
 
 all: lib
 
@@ -170,16 +175,21 @@ valgrind: deps-check
 	@$(MAKE) --no-print-directory tests SAN=
 	@BUILD=build TEST_WRAPPER="$(VALGRIND)" TEST_SLOW=$(VALGRIND_SLOW) tests/run.sh
 
+# Into a system directory (no DESTDIR) as root, ldconfig makes the new
+# library the one programs load; README.md says how it lives next to Debian's.
 install: lib
-	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 644 include/microhttpd.h $(DESTDIR)$(PREFIX)/include/microhttpd.h
-	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/
-	ln -sf libmicrohttpd.so.$(VERSION_FILE) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
-	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libmicrohttpd.so
-	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@REQUIRES_PRIVATE@|$(if $(TLS_LIBS),gnutls,)|' \
-		libmicrohttpd.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libmicrohttpd.pc
-	scripts/install_man.sh $(DESTDIR)$(PREFIX)/share/man/man3
+	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
+	install -m 644 include/microhttpd.h $(DESTDIR)$(INCLUDEDIR)/microhttpd.h
+	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/
+	ln -sf libmicrohttpd.so.$(VERSION_FILE) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libmicrohttpd.so
+	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		-e 's|@REQUIRES_PRIVATE@|$(if $(TLS_LIBS),gnutls,)|' \
+		libmicrohttpd.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libmicrohttpd.pc
+	scripts/install_man.sh $(DESTDIR)$(MANDIR)/man3
+	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then \
+		ldconfig; fi
 
 # The manual and the man pages as HTML (doc/README.md).
 html:
@@ -205,6 +215,15 @@ demo:
 	@$(MAKE) -s --no-print-directory lib $(EXAMPLE_BINS)
 	@scripts/demo.sh $(BUILD) $(PORT)
 
+# Debian packages (debian/, scripts/deb.sh); lintian must find no error.
+deb:
+	@scripts/deb.sh
+
+# Debian's own programs on Debian's library and on ours, in a throwaway root
+# under build/dropin (tests/dropin/README.md).
+dropin: deb
+	@tests/dropin/run.sh
+
 clean:
 	rm -rf build
 
@@ -221,4 +240,5 @@ lint:
 -include fuzz/fuzz.mk
 -include bench/bench.mk
 
--include $(shell test -d $(BUILD) && find $(BUILD) -name '*.d' 2>/dev/null)
+# build/dropin holds a whole Debian system (make dropin): not searched.
+-include $(shell test -d $(BUILD) && find $(BUILD) -path $(BUILD)/dropin -prune -o -name '*.d' -type f -print 2>/dev/null)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the Debian packages a target needs, and only those missing.
-# Usage: scripts/deps.sh <group>...   groups: build check bench fuzz valgrind doc
+# Usage: scripts/deps.sh <group>...   groups: build check bench fuzz valgrind doc deb dropin
 set -e
 pkgs=""
 for group in "$@"; do
@@ -11,6 +11,8 @@ for group in "$@"; do
     fuzz) pkgs="$pkgs clang libclang-rt-14-dev llvm" ;;
     valgrind) pkgs="$pkgs valgrind" ;;
     doc) pkgs="$pkgs cmark-gfm mandoc" ;;
+    deb) pkgs="$pkgs dpkg-dev debhelper lintian" ;;
+    dropin) pkgs="$pkgs mmdebstrap util-linux" ;;
     *) echo "deps.sh: unknown group $group" >&2; exit 2 ;;
     esac
 done
