@@ -3,18 +3,25 @@
  * mode chosen on the command line. Public API only.
  *
  *   hello [--mode M] [--port P] [--body N] [--reuse] [--file PATH]
- *         [--requests N] [--limit N]
+ *         [--requests N] [--limit N] [--tls DIR]
  *
  * Modes: ext-select, ext-epoll, int-select, int-poll, int-epoll,
  * pool-N (epoll, N threads), pool-select-N, pool-poll-N, tpc, tpc-poll.
  * --reuse serves one response object for every request (otherwise one is
  * created per request, as most applications do); --file serves a file
  * (sendfile); --requests exits after N answered requests (for instruction
- * counts); --limit sets the connection limit. At exit it prints
+ * counts); --limit sets the connection limit; --tls serves HTTPS with the
+ * key DIR/server.key and the certificate chain DIR/server-chain.pem (as
+ * tests/scripts/mkcerts.sh makes them). At exit it prints
  *   served REQUESTS CONNECTIONS
  * (requests answered, connections accepted), so the driver can check that
  * the load generator's counts are real: one connection per request with
- * Connection: close, a few in all with keep-alive. */
+ * Connection: close, a few in all with keep-alive. With --tls the line
+ * before it is
+ *   tls FULL RESUMED
+ * the connections that made a request after a full handshake and after a
+ * resumed one (gnutls_session_is_resumed on the session of
+ * MHD_CONNECTION_INFO_GNUTLS_SESSION, at the first request). */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -26,6 +33,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 
 #if MHD_VERSION < 0x00097002
@@ -42,6 +50,8 @@ static uint64_t file_size;
 static long max_requests;
 static atomic_long answered;
 static atomic_long connections;
+static int tls;
+static atomic_long tls_full, tls_resumed;
 static volatile sig_atomic_t stop_now;
 static int stop_pipe[2];
 
@@ -60,6 +70,30 @@ static struct MHD_Response *make_response(void)
     return MHD_create_response_from_buffer(body_len, body, MHD_RESPMEM_PERSISTENT);
 }
 
+/* With --tls, the first request of a connection counts its handshake as
+ * full or resumed. The connection's socket context (set up in
+ * on_connection) holds its own address until then: the handler reaches the
+ * slot through MHD_CONNECTION_INFO_SOCKET_CONTEXT and clears it, so the
+ * later requests of the connection cost one info call each. (Not when the
+ * connection closes: there the session of libmicrohttpd 0.9.75 reads as
+ * one that never completed a handshake.) */
+static void count_handshake(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    void **slot = ci != NULL ? (void **)ci->socket_context : NULL;
+    if (slot == NULL || *slot != (void *)slot)
+        return;
+    *slot = NULL;
+    ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    if (ci == NULL || ci->tls_session == NULL)
+        return;
+    if (gnutls_session_is_resumed((gnutls_session_t)ci->tls_session))
+        atomic_fetch_add(&tls_resumed, 1);
+    else
+        atomic_fetch_add(&tls_full, 1);
+}
+
 static MHD_RESULT handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                           const char *version, const char *upload_data, size_t *upload_data_size,
                           void **req_cls)
@@ -72,6 +106,8 @@ static MHD_RESULT handler(void *cls, struct MHD_Connection *c, const char *url, 
     (void)upload_data;
     if (*req_cls == NULL) {
         *req_cls = &first;
+        if (tls)
+            count_handshake(c);
         return MHD_YES;
     }
     if (*upload_data_size != 0) {
@@ -99,9 +135,39 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 {
     (void)cls;
     (void)c;
-    (void)socket_context;
-    if (code == MHD_CONNECTION_NOTIFY_STARTED)
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
         atomic_fetch_add(&connections, 1);
+        if (tls)
+            *socket_context = socket_context; /* see count_handshake */
+    }
+}
+
+/* The whole of DIR/NAME, NUL-terminated, or NULL. */
+static char *load(const char *dir, const char *name)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        perror(path);
+        return NULL;
+    }
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    size_t n;
+    while (buf != NULL && (n = fread(buf + len, 1, cap - 1 - len, f)) > 0) {
+        len += n;
+        if (cap - 1 - len == 0) {
+            char *b = realloc(buf, cap *= 2);
+            if (b == NULL)
+                free(buf);
+            buf = b;
+        }
+    }
+    fclose(f);
+    if (buf != NULL)
+        buf[len] = '\0';
+    return buf;
 }
 
 struct mode {
@@ -183,7 +249,7 @@ int main(int argc, char **argv)
     unsigned int port = 8080, limit = 0;
     size_t size = 13;
     int reuse = 0;
-    const char *file = NULL;
+    const char *file = NULL, *tls_dir = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : "";
@@ -201,9 +267,11 @@ int main(int argc, char **argv)
             max_requests = strtol(v, NULL, 10);
         else if (strcmp(a, "--limit") == 0 && ++i)
             limit = (unsigned int)strtoul(v, NULL, 10);
+        else if (strcmp(a, "--tls") == 0 && ++i)
+            tls_dir = v;
         else {
             fprintf(stderr, "usage: %s [--mode M] [--port P] [--body N] [--reuse] "
-                            "[--file PATH] [--requests N] [--limit N]\n", argv[0]);
+                            "[--file PATH] [--requests N] [--limit N] [--tls DIR]\n", argv[0]);
             return 2;
         }
     }
@@ -234,16 +302,26 @@ int main(int argc, char **argv)
         shared = make_response();
         MHD_add_response_header(shared, "Content-Type", "text/plain");
     }
-    struct MHD_OptionItem opts[] = {
-        {limit ? MHD_OPTION_CONNECTION_LIMIT : MHD_OPTION_END, (intptr_t)limit, NULL},
-        {MHD_OPTION_END, 0, NULL},
-        {MHD_OPTION_END, 0, NULL},
-    };
-    if (m.threads > 1) {
-        opts[1] = opts[0];
-        opts[0].option = MHD_OPTION_THREAD_POOL_SIZE;
-        opts[0].value = (intptr_t)m.threads;
+    struct MHD_OptionItem opts[5];
+    size_t n_opts = 0;
+    if (m.threads > 1)
+        opts[n_opts++] =
+            (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)m.threads, NULL};
+    if (limit)
+        opts[n_opts++] =
+            (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, (intptr_t)limit, NULL};
+    char *key = NULL, *cert = NULL;
+    if (tls_dir != NULL) {
+        key = load(tls_dir, "server.key");
+        cert = load(tls_dir, "server-chain.pem");
+        if (key == NULL || cert == NULL)
+            return 1;
+        opts[n_opts++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, key};
+        opts[n_opts++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, cert};
+        m.flags |= MHD_USE_TLS;
+        tls = 1;
     }
+    opts[n_opts] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     struct MHD_Daemon *d = MHD_start_daemon(m.flags | MHD_USE_ERROR_LOG, (uint16_t)port, NULL,
                                             NULL, handler, NULL, MHD_OPTION_ARRAY, opts,
                                             MHD_OPTION_CONNECTION_TIMEOUT, 120u,
@@ -253,15 +331,19 @@ int main(int argc, char **argv)
         fprintf(stderr, "cannot start the daemon in mode %s\n", mode_name);
         return 1;
     }
-    printf("serving %zu bytes on port %u in mode %s (%s)\n", size, port, mode_name,
-           MHD_get_version());
+    printf("serving %zu bytes on port %u in mode %s (%s)%s\n", size, port, mode_name,
+           MHD_get_version(), tls ? " over TLS" : "");
     fflush(stdout);
     if (m.external)
         run_external(d);
     else
         wait_for_stop();
     MHD_stop_daemon(d);
+    if (tls)
+        printf("tls %ld %ld\n", atomic_load(&tls_full), atomic_load(&tls_resumed));
     printf("served %ld %ld\n", atomic_load(&answered), atomic_load(&connections));
+    free(key);
+    free(cert);
     if (shared != NULL)
         MHD_destroy_response(shared);
     free(body);

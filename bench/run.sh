@@ -4,7 +4,7 @@
 # each (build/bench/hello-ours, build/bench/hello-mhd).
 #
 #   bench/run.sh              full run   (< 15 min), results in bench/results/
-#   QUICK=1 bench/run.sh      smoke run  (< 2 min),  results in bench/results/quick/
+#   QUICK=1 bench/run.sh      smoke run  (< 3 min),  results in bench/results/quick/
 #
 # Environment: BUILD (build dir, default build), QUICK, and for development
 # BENCH_ROUNDS, BENCH_DURATION (seconds per timed run), BENCH_ONLY (a regex
@@ -20,6 +20,11 @@
 #     and connections. A server that does not start is recorded as n/a and
 #     not retried; wrk errors, a crash, Connection: close traffic that did
 #     not open one connection per request are flagged by bench/stats.py.
+#     The HTTPS scenarios (tls-*) run the same way with hello --tls and the
+#     credentials of tests/scripts/mkcerts.sh, made once per run: wrk over
+#     https, bench/tlsload (GnuTLS) for new connections with and without
+#     session resumption, the 1 GiB file and idle connections; the server
+#     counts full and resumed handshakes.
 #  2. Counts: instructions per request (callgrind, user space, all threads)
 #     and system calls per request (strace -f -c) with `hello --requests N`
 #     for two values of N; the difference divided by the difference of N
@@ -43,12 +48,12 @@ esac
 
 if [ "$quick" = 1 ]; then
     OUT=bench/results/quick
-    ROUNDS=3 DUR=1 SF_N=2 IDLE_ROUNDS=1
+    ROUNDS=3 DUR=1 SF_N=2 IDLE_ROUNDS=1 TLS_SF_N=1 TLS_IDLE_N=500
     CG_N1=300 CG_N2=1500 ST_N1=300 ST_N2=1300
     PROFILE=1 RECORD=0
 else
     OUT=bench/results
-    ROUNDS=3 DUR=3 SF_N=4 IDLE_ROUNDS=3
+    ROUNDS=3 DUR=3 SF_N=4 IDLE_ROUNDS=3 TLS_SF_N=1 TLS_IDLE_N=2000
     CG_N1=2000 CG_N2=10000 ST_N1=1000 ST_N2=4000
     PROFILE=1 RECORD=1
 fi
@@ -72,7 +77,7 @@ if [ "$(nproc)" -lt 2 ]; then
     LOAD_CPU=0
 fi
 
-for b in hello-ours hello-mhd idle fetch; do
+for b in hello-ours hello-mhd idle fetch tlsload; do
     if [ ! -x "$BIN/$b" ]; then
         echo "missing $BIN/$b: run 'make bench' (or make bench-bins) first" >&2
         exit 1
@@ -86,6 +91,11 @@ RAW=$OUT/raw
 rm -rf "$RAW"
 mkdir -p "$RAW"
 TMP=$(mktemp -d /tmp/mhd-bench.XXXXXX)
+TLSDIR=$TMP/tls
+# Concurrent connections of bench/tlsload (one thread each) for new
+# connections, and its threads for opening the idle ones.
+TLS_CONC=16
+TLS_IDLE_THREADS=4
 BIGFILE=/dev/shm/mhd-bench-1g.$$
 [ -d /dev/shm ] || BIGFILE=$TMP/1g
 # The 1 GiB file of a run that was killed outright stays in RAM: remove it.
@@ -182,10 +192,12 @@ start_server() {
 # stop_server: SIGTERM, then waits up to 20 s. Sets SRV_EXIT, SRV_NOTE to a
 # description of anything abnormal, and SRV_REQ / SRV_CONN to the requests
 # answered and connections accepted as the server counted them (its last
-# line, "served REQUESTS CONNECTIONS").
+# line, "served REQUESTS CONNECTIONS"), and for HTTPS SRV_TLS_FULL /
+# SRV_TLS_RESUMED to its count of full and resumed handshakes (the line
+# "tls FULL RESUMED" before it).
 stop_server() {
     SRV_NOTE=""
-    SRV_REQ=0 SRV_CONN=0
+    SRV_REQ=0 SRV_CONN=0 SRV_TLS_FULL="" SRV_TLS_RESUMED=""
     if alive "$SRV_PID"; then
         kill -TERM "$SRV_PID" 2>/dev/null
         if ! wait_gone "$SRV_PID" 20; then
@@ -210,21 +222,24 @@ stop_server() {
     local line w
     while read -r -t 5 -u "$SRV_FD" w line; do
         [ "$w" != served ] || read -r SRV_REQ SRV_CONN <<<"$line"
+        [ "$w" != tls ] || read -r SRV_TLS_FULL SRV_TLS_RESUMED <<<"$line"
     done
     exec {SRV_FD}<&-
     SRV_PID=""
 }
 
 RAWFILE=$RAW/runs.tsv
-printf 'scenario\tmode\tlib\tround\tstatus\trequests\tduration_us\tbytes\terrors\tsrv_cpu_s\twall_s\tload_cpu_s\tp50_us\tp99_us\trss_per_conn\tsrv_requests\tsrv_conns\tsrv_user_s\tloadavg\tnote\n' >"$RAWFILE"
+printf 'scenario\tmode\tlib\tround\tstatus\trequests\tduration_us\tbytes\terrors\tsrv_cpu_s\twall_s\tload_cpu_s\tp50_us\tp99_us\trss_per_conn\tsrv_requests\tsrv_conns\tsrv_user_s\ttls_full\ttls_resumed\tcli_full\tcli_resumed\tloadavg\tnote\n' >"$RAWFILE"
 
 # record SCEN MODE LIB ROUND STATUS REQ DUR_US BYTES ERR SRV_CPU WALL LOAD_CPU P50 P99 RSS
 #        SRV_REQ SRV_CONN SRV_USER NOTE
-# (the 1-minute load average of the machine goes in before NOTE)
+# (the handshakes the server and bench/tlsload counted, TLS_COUNTS, and the
+# 1-minute load average of the machine go in before NOTE)
+TLS_COUNTS=("" "" "" "")
 record() {
     local IFS=$'\t' la
     la=$(cut -d' ' -f1 /proc/loadavg)
-    echo "${*:1:18}"$'\t'"$la"$'\t'"${19}" >>"$RAWFILE"
+    echo "${*:1:18}"$'\t'"${TLS_COUNTS[*]}"$'\t'"$la"$'\t'"${19}" >>"$RAWFILE"
 }
 
 # Scenario definitions: kind, connections, server options, load options, and
@@ -248,7 +263,20 @@ def pipe16 wrk 100 "" pipe16 "int-epoll ext-select pool-2" "int-epoll"
 def body64k wrk 100 "--body 65536" "" "int-epoll pool-2" "int-epoll"
 def sendfile1g fetch 1 "--file $BIGFILE" "" "int-epoll pool-2" "int-epoll"
 def idle10k idle $IDLE_N "--limit $LIMIT" "" "int-epoll int-poll pool-2" "int-epoll"
+# HTTPS: wrk (OpenSSL) keep-alive and Connection: close (which resumes the
+# previous session of each of its connections when the server allows it);
+# bench/tlsload (GnuTLS) making a new connection per request with full
+# handshakes only (--no-resume) and resuming; the 1 GiB file; idle
+# connections, fewer than in idle10k because each needs a full handshake.
+TLSARGS="--tls $TLSDIR"
+def tls-ka100 wrk 100 "$TLSARGS" "" "int-epoll pool-2 tpc" "int-epoll"
+def tls-close100 wrk 100 "$TLSARGS" close "int-epoll" "int-epoll"
+def tls-full tlsload $TLS_CONC "$TLSARGS" "--no-resume" "int-epoll pool-2" "int-epoll"
+def tls-resume tlsload $TLS_CONC "$TLSARGS" "" "int-epoll pool-2" "int-epoll"
+def tls-file1g tlsload 1 "$TLSARGS --file $BIGFILE" "-n 1 -k $TLS_SF_N" "int-epoll pool-2" "int-epoll"
+def tls-idle idle $TLS_IDLE_N "$TLSARGS --limit $LIMIT" "" "int-epoll pool-2" "int-epoll"
 SCENARIOS="ka10 ka100 ka1000 close100 pipe16 body64k sendfile1g idle10k"
+SCENARIOS+=" tls-ka100 tls-close100 tls-full tls-resume tls-file1g tls-idle"
 
 CELLS=()
 for s in $SCENARIOS; do
@@ -259,10 +287,12 @@ for s in $SCENARIOS; do
 done
 
 declare -A NA
+TLS_DESC=""
 # run_cell SCEN MODE LIB ROUND
 run_cell() {
     local s=$1 m=$2 lib=$3 r=$4
     local key="$s/$m/$lib"
+    TLS_COUNTS=("" "" "" "")
     # Memory per idle connection hardly varies: fewer rounds in a quick run,
     # and one round of libmicrohttpd's poll mode, which takes half a minute
     # to accept 10,000 connections (one accept per poll() over all of them).
@@ -281,14 +311,25 @@ run_cell() {
         return
     fi
     local c0 c1 u0 u1 rss0 rss1=0 perconn=0 res="" wall ucpu scpu line
-    local TIMEFORMAT='%3R %3U %3S'
+    local TIMEFORMAT='%3R %3U %3S' scheme=http
+    [[ " ${SRVARGS[$s]} " != *" --tls "* ]] || scheme=https
     read -r c0 u0 < <(cpu_ticks "$SRV_PID")
     rss0=$(rss_kb "$SRV_PID")
     case ${KIND[$s]} in
     wrk)
         wrk_args "${LOADARGS[$s]}"
         { time taskset -c "$LOAD_CPU" wrk -t1 -c"${CONNS[$s]}" -d"${DUR}s" --timeout 5s \
-            "${WRK_ARGS[@]}" "http://127.0.0.1:$PORT/" >"$TMP/load.out" 2>&1; } 2>"$TMP/time.out"
+            "${WRK_ARGS[@]}" "$scheme://127.0.0.1:$PORT/" >"$TMP/load.out" 2>&1; } 2>"$TMP/time.out"
+        ;;
+    tlsload)
+        # shellcheck disable=SC2086
+        { time taskset -c "$LOAD_CPU" "$BIN/tlsload" -c "${CONNS[$s]}" -d "$DUR" ${LOADARGS[$s]} \
+            "$PORT" >"$TMP/load.out" 2>&1; } 2>"$TMP/time.out"
+        # Memory stays flat for a big response: the peak RSS of the
+        # server over the run, less its RSS before, per connection.
+        if [ "${CONNS[$s]}" = 1 ]; then
+            perconn=$((($(awk '/^VmHWM:/ {print $2}' "/proc/$SRV_PID/status" 2>/dev/null || echo "$rss0") - rss0) * 1024))
+        fi
         ;;
     fetch)
         { time taskset -c "$LOAD_CPU" "$BIN/fetch" "$PORT" "$SF_N" >"$TMP/load.out" 2>&1; } 2>"$TMP/time.out"
@@ -297,7 +338,13 @@ run_cell() {
         local in=$TMP/idle.in outf=$TMP/idle.out ipid iw ir
         rm -f "$in" "$outf"
         mkfifo "$in" "$outf"
-        taskset -c "$LOAD_CPU" "$BIN/idle" "$PORT" "${CONNS[$s]}" <"$in" >"$outf" 2>"$TMP/load.out" &
+        if [ "$scheme" = https ]; then
+            # full handshakes, as libmicrohttpd resumes none
+            taskset -c "$LOAD_CPU" "$BIN/tlsload" -c "$TLS_IDLE_THREADS" --no-resume \
+                --hold "${CONNS[$s]}" "$PORT" <"$in" >"$outf" 2>"$TMP/load.out" &
+        else
+            taskset -c "$LOAD_CPU" "$BIN/idle" "$PORT" "${CONNS[$s]}" <"$in" >"$outf" 2>"$TMP/load.out" &
+        fi
         ipid=$!
         AUX_PIDS+=("$ipid")
         exec {iw}>"$in"
@@ -324,6 +371,13 @@ run_cell() {
     stop_server
     [ -n "$res" ] || res=$(grep '^RESULT' "$TMP/load.out" | tail -1)
     read -r wall ucpu scpu <"$TMP/time.out"
+    TLS_COUNTS=("$SRV_TLS_FULL" "$SRV_TLS_RESUMED" "" "")
+    if [ "${KIND[$s]}" = tlsload ]; then
+        # shellcheck disable=SC2046
+        set -- $(grep '^TLSLOAD' "$TMP/load.out" | tail -1)
+        TLS_COUNTS[2]=${5:-} TLS_COUNTS[3]=${7:-}
+        [ -n "$TLS_DESC" ] || [ "${9:-}" = - ] || TLS_DESC=${9:-}
+    fi
     local status=ok note="$SRV_NOTE"
     if [ -z "$res" ]; then
         status=fail
@@ -341,13 +395,15 @@ run_cell() {
     load_cpu=$(echo "$ucpu + $scpu" | bc)
     record "$s" "$m" "$lib" "$r" "$status" "$req" "$dus" "$bytes" "$errs" "$srv_cpu" "$wall" \
         "$load_cpu" "$p50" "$p99" "$perconn" "$SRV_REQ" "$SRV_CONN" "$srv_user" "$note"
+    local hs=""
+    [ -z "$SRV_TLS_FULL" ] || hs=", handshakes: $SRV_TLS_FULL full, $SRV_TLS_RESUMED resumed"
     if [ "${KIND[$s]}" = idle ]; then
-        log "$s $m $lib r$r: $req idle connections, $perconn bytes of RSS each${note:+ [$status: $note]}"
+        log "$s $m $lib r$r: $req idle connections, $perconn bytes of RSS each$hs${note:+ [$status: $note]}"
     else
         local rps cpr
         rps=$(echo "scale=0; $req * 1000000 / ($dus + 1)" | bc)
         cpr=$(echo "scale=2; $srv_cpu * 1000000 / ($req + 1)" | bc)
-        log "$s $m $lib r$r: $rps req/s, $cpr us CPU/req, p99 ${p99} us, load CPU ${load_cpu}s/${wall}s, errors $errs, server: $SRV_REQ requests on $SRV_CONN connections${note:+ [$status: $note]}"
+        log "$s $m $lib r$r: $rps req/s, $cpr us CPU/req, p99 ${p99} us, load CPU ${load_cpu}s/${wall}s, errors $errs, server: $SRV_REQ requests on $SRV_CONN connections$hs${note:+ [$status: $note]}"
     fi
 }
 
@@ -363,6 +419,7 @@ run_cell() {
     echo "valgrind: $(valgrind --version)"
     echo "strace: $(strace -V | head -1 | awk '{print $NF}')"
     echo "libmicrohttpd (Debian): $(dpkg-query -W -f='${Version}' libmicrohttpd-dev 2>/dev/null)"
+    echo "GnuTLS (both servers, bench/tlsload): $(dpkg-query -W -f='${Version}' libgnutls30 2>/dev/null); wrk's TLS: $(dpkg-query -W -f='${Version}' libssl3 2>/dev/null | sed 's/^/OpenSSL /')"
     echo "ours: $(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD -- src include 2>/dev/null || echo ' + uncommitted changes')"
     echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "run: $([ "$quick" = 1 ] && echo QUICK || echo full)$([ "$partial" = 1 ] && echo " (development run${ONLY:+, subset $ONLY})"), $ROUNDS rounds, ${DUR}s per timed run, server on CPU $SRV_CPU, load generator on CPU $LOAD_CPU"
@@ -371,8 +428,13 @@ run_cell() {
 cat "$RAW/machine.txt"
 
 # 1 GiB file in RAM (tmpfs), real pages rather than a hole.
-if printf '%s\n' "${CELLS[@]}" | grep -q '^sendfile1g/'; then
+if printf '%s\n' "${CELLS[@]}" | grep -q '^sendfile1g/\|^tls-file1g/'; then
     head -c $((1 << 30)) /dev/zero >"$BIGFILE"
+fi
+# The HTTPS credentials (ECDSA P-256 key, chain of two), once per run.
+if printf '%s\n' "${CELLS[@]}" | grep -q '^tls-'; then
+    command -v certtool >/dev/null || { echo "missing certtool: scripts/deps.sh bench" >&2; exit 1; }
+    tests/scripts/mkcerts.sh "$TLSDIR" >/dev/null || { echo "tests/scripts/mkcerts.sh failed" >&2; exit 1; }
 fi
 
 log "timed runs: ${#CELLS[@]} cells x 2 libraries x $ROUNDS rounds"
@@ -515,6 +577,7 @@ if [ "$PROFILE" = 1 ] && command -v perf >/dev/null; then
 fi
 
 log "tables and chart"
+[ -z "$TLS_DESC" ] || echo "TLS session of bench/tlsload: $TLS_DESC" >>"$RAW/machine.txt"
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$RAW/machine.txt"
 echo "wall time of the run: $((SECONDS - START)) s (without the build)" >>"$RAW/machine.txt"
 upd=()

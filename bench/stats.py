@@ -7,6 +7,9 @@ Reads DIR/runs.tsv, DIR/counts.tsv (+ the callgrind and strace files it
 names), DIR/machine.txt and DIR/perf-*.txt; writes OUT/latest.md (the
 tables), OUT/rps.dat (for bench/plot.gp) and, with --update, replaces the
 block between the results markers of BENCHMARKS.md with latest.md.
+
+The HTTPS scenarios (tls-*) have a section and targets of their own; the
+plain HTTP tables, charts and targets leave them out.
 """
 import argparse
 import csv
@@ -25,7 +28,20 @@ SCEN_TEXT = {
     "body64k": "64 KiB body, keep-alive, 100 connections",
     "sendfile1g": "1 GiB file (sendfile), 1 connection, sequential",
     "idle10k": "10,000 idle keep-alive connections",
+    "tls-ka100": "HTTPS keep-alive, 100 connections (wrk)",
+    "tls-close100": "HTTPS Connection: close, 100 connections (wrk: OpenSSL resumes when it can)",
+    "tls-full": "HTTPS new connection per request, full handshakes (tlsload --no-resume, 16 conn)",
+    "tls-resume": "HTTPS new connection per request, resuming (tlsload, 16 conn)",
+    "tls-file1g": "1 GiB file over HTTPS, 1 connection, sequential",
+    "tls-idle": "idle HTTPS keep-alive connections",
 }
+
+
+def is_tls(scen):
+    """An HTTPS scenario (a section and targets of its own)."""
+    return scen.startswith("tls-")
+
+
 COUNT_TEXT = {
     "keepalive": "keep-alive",
     "close": "Connection: close (per connection)",
@@ -72,7 +88,9 @@ def load_runs(raw):
 
 # Connections the load generator holds in each scenario (for the checks).
 SCEN_CONNS = {"ka10": 10, "ka100": 100, "ka1000": 1000, "pipe16": 100, "body64k": 100,
-              "sendfile1g": 1, "idle10k": 10000}
+              "sendfile1g": 1, "idle10k": 10000, "tls-ka100": 100, "tls-file1g": 1}
+# Scenarios that open one connection per request.
+ONE_CONN_PER_REQ = ("tls-close100", "tls-full", "tls-resume")
 
 
 def check_run(scen, row, req):
@@ -90,13 +108,17 @@ def check_run(scen, row, req):
     if sreq < req:
         out.append(f"round {row['round']}: the load generator counted {req} responses, "
                    f"the server answered {sreq}")
-    if scen.startswith("close"):
+    if scen.startswith("close") or scen in ONE_CONN_PER_REQ:
         if sconn < 0.98 * sreq:
             out.append(f"round {row['round']}: {sconn} connections for {sreq} requests "
                        f"(Connection: close should open one per request)")
     elif scen in SCEN_CONNS and sconn > 2 * SCEN_CONNS[scen] + 10:
         out.append(f"round {row['round']}: {sconn} connections for {SCEN_CONNS[scen]} "
                    f"keep-alive clients (reconnects)")
+    resumed = int(row.get("tls_resumed") or 0)
+    if scen == "tls-full" and resumed > 0:
+        out.append(f"round {row['round']}: the server resumed {resumed} sessions "
+                   f"(tlsload --no-resume should make full handshakes only)")
     return out
 
 
@@ -138,6 +160,13 @@ class Cell:
             "conn_per_req": (int(row.get("srv_conns") or 0) / int(row.get("srv_requests") or 0)
                              if int(row.get("srv_requests") or 0) else None),
             "load_avg": float(row.get("loadavg") or 0),
+            # HTTPS: handshakes as the server counted them, and the client
+            # (tlsload) if it did
+            "tls_full": int(row["tls_full"]) if row.get("tls_full") else None,
+            "tls_resumed": int(row["tls_resumed"]) if row.get("tls_resumed") else None,
+            "cli_resumed": int(row["cli_resumed"]) if row.get("cli_resumed") else None,
+            "cli_conns": (int(row["cli_full"]) + int(row["cli_resumed"])
+                          if row.get("cli_full") and row.get("cli_resumed") else None),
         }
         if st == "errors":
             self.bad.append(f"round {row['round']}: {run['errors']} socket errors, timeouts "
@@ -498,14 +527,14 @@ def targets(order, cells, counts):
         cell_vals("sendfile1g", None, "gibps"), 1.0, "", higher=True)
     rps = []
     for key in order:
-        if key[0] == "idle10k":
+        if key[0] == "idle10k" or is_tls(key[0]):
             continue
         o, b = (cells[key][lib].median("rps") for lib in LIBS)
         rps.append((f"{key[0]} {key[1]}", o, b))
     rps.sort(key=lambda x: (ratio(x[1], x[2]) is not None, ratio(x[1], x[2]) or 0))
     add("Requests per second never lower than libmicrohttpd's (worst cell first)",
         "every scenario", [(f"{n}", o, b) for n, o, b in rps], 1.0, "", higher=True, digits=0)
-    lower = [k for k in order if k[0] != "idle10k" and
+    lower = [k for k in order if k[0] != "idle10k" and not is_tls(k[0]) and
              (ratio(cells[k]["ours"].median("rps"), cells[k]["mhd"].median("rps")) or 1) < 1]
     overlap = [k for k in lower if (cells[k]["ours"].range("rps")[1] or 0) >=
                (cells[k]["mhd"].range("rps")[0] or 0)]
@@ -513,20 +542,191 @@ def targets(order, cells, counts):
         r = rows[-1]
         rows[-1] = r[:6] + (r[6] + f"; the min–max ranges of ours and libmicrohttpd overlap in "
                             f"{len(overlap)} of the {len(lower)} cells where ours is lower",)
+    n_plain = len(rows)
+    if any(is_tls(k[0]) for k in order):
+        tls_targets(order, cells, cell_vals, add, rows)
     flagged = [f"{k[0]} {k[1]}" for k in order if any(cells[k][lib].flagged() for lib in LIBS)]
     L = [TARGETS_INTRO, ""]
     L.append("| Target | Measured on | ours | libmicrohttpd | ours ÷ libmhd (or absolute) | Verdict | Other modes |")
     L.append("|---|---|---:|---:|---:|---|---|")
-    for name, where, o, b, shown, v, others in rows:
+    for i, (name, where, o, b, shown, v, others) in enumerate(rows):
+        if i == n_plain:
+            L.append(f"| **{TLS_TARGETS_TITLE}** | | | | | | |")
         vv = f"**{v}**" if v == "NOT MET" else v
         L.append(f"| {name} | {where} | {o} | {b} | {shown} | {vv} | {others} |")
     if flagged:
         L.append("")
         L.append(f"⚠ Cells with errors or anomalies (their numbers are not trustworthy): "
                  f"{', '.join(flagged)}.")
-    met = sum(1 for r in rows if r[5] == "met" and not r[0].startswith("("))
-    total = sum(1 for r in rows if not r[0].startswith("("))
-    return (met, total), L
+
+    def score(rs):
+        return (sum(1 for r in rs if r[5] == "met" and not r[0].startswith("(")),
+                sum(1 for r in rs if not r[0].startswith("(")))
+    return score(rows[:n_plain]) + score(rows[n_plain:]), L
+
+
+TLS_TARGETS_TITLE = "HTTPS (both through GnuTLS)"
+# Growth of the server's peak RSS over a 1 GiB response that still counts as
+# flat memory.
+FLAT_RSS_MAX = 1 << 20
+
+
+def resumed_share(cl):
+    """"R of N": handshakes the server resumed, of all it counted, over the
+    rounds of a cell."""
+    r = sum(cl.vals("tls_resumed"))
+    n = r + sum(cl.vals("tls_full"))
+    return f"{r:,} of {n:,}" if n else "n/a"
+
+
+def tls_targets(order, cells, cell_vals, add, rows):
+    """The HTTPS rows of the targets table (after the plain ones)."""
+    add("HTTPS keep-alive: server CPU per request ≤ 0.8×", "keep-alive 100 (wrk)",
+        cell_vals("tls-ka100", None, "cpu_us"), 0.8, "µs")
+    add("HTTPS full handshakes: server CPU per new connection ≤ 1×",
+        "new connections, tlsload --no-resume", cell_vals("tls-full", None, "cpu_us"), 1.0, "µs")
+    # Ours resumed ÷ ours full, per mode; libmicrohttpd resumes none.
+    full = {m: o for m, o, _ in cell_vals("tls-full", None, "cpu_us")}
+    vals = [(m, o, full.get(m)) for m, o, _ in cell_vals("tls-resume", None, "cpu_us")]
+    add("HTTPS resumed connection: ≤ 0.3× the server CPU of a full one (ours)",
+        "new connections, tlsload resuming ÷ --no-resume", vals, 0.3, "µs")
+    if vals:
+        name, where, o, b, shown, v, others = rows[-1]
+        c = cells[("tls-resume", vals[0][0])]
+        others = (others + "; " if others else "") + (
+            f"handshakes the server resumed ({vals[0][0]}): ours {resumed_share(c['ours'])}, "
+            f"libmicrohttpd {resumed_share(c['mhd'])}")
+        rows[-1] = (name, where, f"{o} resumed", f"{b} full (ours)", shown, v, others)
+    add("Memory per idle HTTPS connection ≤ 0.5×", "idle HTTPS connections",
+        cell_vals("tls-idle", None, "rss"), 0.5, "", digits=0)
+    add("1 GiB file over HTTPS at least as fast (GiB/s)", "1 GiB file",
+        cell_vals("tls-file1g", None, "gibps"), 1.0, "", higher=True)
+    add(f"1 GiB file over HTTPS with flat memory: server peak RSS growth ≤ "
+        f"{FLAT_RSS_MAX >> 20} MiB", "1 GiB file", cell_vals("tls-file1g", None, "rss"),
+        FLAT_RSS_MAX, "bytes", absolute=True, digits=0)
+    add("(Connection: close from wrk, which resumes where the server lets it: server CPU "
+        "per connection)", "close 100 (wrk)", cell_vals("tls-close100", None, "cpu_us"), 1.0,
+        "µs")
+
+
+def tls_section(order, cells, machine):
+    """The HTTPS section of latest.md: (lines, problems)."""
+    keys = [k for k in order if is_tls(k[0])]
+    if not keys:
+        return [], []
+    get = dict(m.split(": ", 1) for m in machine if ": " in m)
+    problems = []
+    for key in keys:
+        problems += cell_problems(key, cells[key])
+    L = ["## HTTPS", "",
+         "The same hello.c with `--tls`: both servers through GnuTLS "
+         f"({get.get('GnuTLS (both servers, bench/tlsload)', '?')}), with the same key and "
+         "certificate chain (ECDSA P-256, a chain of two, made by tests/scripts/mkcerts.sh for "
+         "the run) and their default priorities. wrk speaks TLS through OpenSSL; "
+         "bench/tlsload through GnuTLS"
+         + (f" (session: {get['TLS session of bench/tlsload']})"
+            if "TLS session of bench/tlsload" in get else "")
+         + ". Each new connection makes one request; *CPU/req* is then the server CPU per "
+         "connection, handshake included. *Resumed* is the server's own count of the handshakes "
+         "that resumed a session (gnutls_session_is_resumed at the first request of each "
+         "connection), of all it counted, over the rounds. Ratios are ours ÷ libmicrohttpd.",
+         "",
+         "| Scenario | Mode | ours req/s (min–max) | libmicrohttpd req/s (min–max) | req/s ratio | "
+         "ours CPU/req µs | libmhd CPU/req µs | CPU ratio | ours p50 / p99 ms | "
+         "libmhd p50 / p99 ms | srv CPU ours / libmhd | load CPU ours / libmhd | "
+         "resumed ours / libmhd | errors ours / libmhd |",
+         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for key in keys:
+        s, m = key
+        if s in ("tls-file1g", "tls-idle"):
+            continue
+        c = cells[key]
+        o, b = c["ours"], c["mhd"]
+        line = [SCEN_TEXT.get(s, s), m + (" ⚠" if any(c[lib].flagged() for lib in LIBS) else "")]
+        line += [med_range(cl, "rps", "{:,.0f}") for cl in (o, b)]
+        line.append(fmt_ratio(ratio(o.median("rps"), b.median("rps"))))
+        line += [fmt(cl.median("cpu_us"), 2 if s == "tls-ka100" else 0) for cl in (o, b)]
+        line.append(fmt_ratio(ratio(o.median("cpu_us"), b.median("cpu_us"))))
+        for cl in (o, b):
+            p50, p99 = cl.median("p50"), cl.median("p99")
+            line.append("n/a" if p50 is None else f"{p50 / 1000:.2f} / {p99 / 1000:.2f}")
+        for k in ("srv_share", "load"):
+            a, z = o.median(k), b.median(k)
+            line.append(f"{'n/a' if a is None else f'{a:.0%}'} / {'n/a' if z is None else f'{z:.0%}'}")
+        line.append(f"{resumed_share(o)} / {resumed_share(b)}")
+        line.append(" / ".join("n/a" if cl.na is not None or not cl.runs else
+                               f"{sum(cl.vals('errors')):,}" for cl in (o, b)))
+        L.append("| " + " | ".join(line) + " |")
+    L.append("")
+
+    # Resumption: ours resumed against ours full, per mode.
+    modes = [m for s, m in keys if s == "tls-resume" and ("tls-full", m) in cells]
+    if modes:
+        L += ["Session resumption: server CPU per new connection with a full handshake "
+              "(tlsload --no-resume) and when the client offers the session of its previous "
+              "connection (tlsload; in TLS 1.3 a session ticket, which our daemon issues from "
+              "keys GnuTLS derives from a per-daemon key and rotates; libmicrohttpd sets up "
+              "neither tickets nor a session cache, so its connections cannot resume).", "",
+              "| Mode | ours full µs | ours resuming µs | ours resumed ÷ full | libmhd full µs | "
+              "libmhd resuming µs | libmhd ÷ its full | resumed by the server ours / libmhd | "
+              "resumed as tlsload saw it ours / libmhd |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for m in modes:
+            f, r = cells[("tls-full", m)], cells[("tls-resume", m)]
+            parts = [m]
+            for lib in LIBS:
+                a, z = f[lib].median("cpu_us"), r[lib].median("cpu_us")
+                parts += [fmt(a, 0), fmt(z, 0), fmt_ratio(ratio(z, a))]
+            parts.append(f"{resumed_share(r['ours'])} / {resumed_share(r['mhd'])}")
+            cli = []
+            for lib in LIBS:
+                n, k = sum(r[lib].vals("cli_conns")), sum(r[lib].vals("cli_resumed"))
+                cli.append(f"{k:,} of {n:,}" if n else "n/a")
+            parts.append(" / ".join(cli))
+            L.append("| " + " | ".join(parts) + " |")
+        L.append("")
+
+    sf = [k for k in keys if k[0] == "tls-file1g"]
+    if sf:
+        L += ["1 GiB file over HTTPS (a file descriptor response: no sendfile through TLS, the "
+              "server reads and encrypts): throughput, server CPU per 1 GiB response, and how "
+              "much the server's peak RSS (VmHWM at the end) exceeds its RSS before the "
+              "transfers (flat memory: the file is never held whole).", "",
+              "| Mode | ours GiB/s | libmicrohttpd GiB/s | ratio | ours CPU ms/response | "
+              "libmhd CPU ms/response | peak RSS growth ours / libmhd KiB |",
+              "|---|---:|---:|---:|---:|---:|---:|"]
+        for key in sf:
+            c = cells[key]
+            parts = [key[1] + (" ⚠" if any(c[lib].flagged() for lib in LIBS) else "")]
+            parts += [med_range(c[lib], "gibps", "{:.2f}") for lib in LIBS]
+            parts.append(fmt_ratio(ratio(c["ours"].median("gibps"), c["mhd"].median("gibps"))))
+            for lib in LIBS:
+                v = c[lib].median("cpu_us")
+                parts.append("n/a" if v is None else f"{v / 1000:.1f}")
+            parts.append(" / ".join("n/a" if c[lib].median("rss") is None else
+                                    f"{c[lib].median('rss') / 1024:,.0f}" for lib in LIBS))
+            L.append("| " + " | ".join(parts) + " |")
+        L.append("")
+
+    idle = [k for k in keys if k[0] == "tls-idle"]
+    if idle:
+        L += ["Memory per idle HTTPS keep-alive connection: as for plain HTTP (server VmRSS "
+              "after, less before, per connection held), with bench/tlsload --hold: a full "
+              "handshake and one request on each connection, then held. Fewer connections than "
+              "the plain 10,000, as each costs a full handshake on two CPUs.", "",
+              "| Mode | connections held ours / libmhd | ours bytes/conn | libmicrohttpd bytes/conn "
+              "| ratio |",
+              "|---|---:|---:|---:|---:|"]
+        for key in idle:
+            c = cells[key]
+            held = " / ".join("n/a" if c[lib].median("req") is None else
+                              f"{c[lib].median('req'):,.0f}" for lib in LIBS)
+            parts = [key[1] + (" ⚠" if any(c[lib].flagged() for lib in LIBS) else ""), held]
+            parts += [med_range(c[lib], "rss", "{:,.0f}") for lib in LIBS]
+            parts.append(fmt_ratio(ratio(c["ours"].median("rss"), c["mhd"].median("rss"))))
+            L.append("| " + " | ".join(parts) + " |")
+        L.append("")
+    return L, problems
 
 
 def ratio_range(order, cells, scen_prefix, key):
@@ -542,6 +742,34 @@ def span(lo, hi, form="{:.2f}×"):
         return "n/a"
     a, b = form.format(lo), form.format(hi)
     return a if a == b else f"{a}–{b}"
+
+
+def tls_in_short(order, cells):
+    """The HTTPS line of the summary, if the run had HTTPS scenarios."""
+    if not any(is_tls(k[0]) for k in order):
+        return []
+    parts = []
+    ka = ratio_range(order, cells, "tls-ka", "cpu_us")
+    if ka[0] is not None:
+        parts.append(f"keep-alive at {span(*ka)} the CPU per request")
+    full = ratio_range(order, cells, "tls-full", "cpu_us")
+    if full[0] is not None:
+        parts.append(f"a new connection with a full handshake at {span(*full)}")
+    close = ratio_range(order, cells, "tls-close", "cpu_us")
+    if close[0] is not None:
+        parts.append(f"a client reconnecting (wrk, `Connection: close`) at {span(*close)}, as "
+                     f"ours resumes its sessions (TLS 1.3 tickets) and libmicrohttpd resumes none")
+    idle = [k for k in order if k[0] == "tls-idle"]
+    if idle:
+        o, m = (cells[idle[0]][lib].median("rss") for lib in LIBS)
+        if o and m:
+            parts.append(f"{o / 1024:,.1f} KiB per idle connection instead of {m / 1024:,.1f} KiB")
+    big = ratio_range(order, cells, "tls-file1g", "rps")
+    if big[0] is not None:
+        parts.append(f"{span(*big)} the throughput for a 1 GiB file")
+    if not parts:
+        return []
+    return ["- **HTTPS** (both through GnuTLS): " + "; ".join(parts) + "."]
 
 
 def in_short(order, cells, counts, machine):
@@ -585,6 +813,7 @@ def in_short(order, cells, counts, machine):
     if big[0] is not None:
         L.append(f"- **Large files** (1 GiB by sendfile): {span(big[0], big[1])} the "
                  f"throughput.")
+    L += tls_in_short(order, cells)
     L += ["", "So the gain is largest for servers with many short connections, pipelining "
           "clients, or many idle clients (long polls, keep-alive behind a proxy); a server "
           "busy with keep-alive requests spends about the same CPU with either library. "
@@ -636,7 +865,7 @@ def build(raw, outdir):
     problems = []
     for key in order:
         s, m = key
-        if s == "idle10k":
+        if s == "idle10k" or is_tls(s):
             continue
         c = cells[key]
         line = [SCEN_TEXT.get(s, s), m + (" ⚠" if any(c[lib].flagged() for lib in LIBS) else "")]
@@ -790,9 +1019,12 @@ def build(raw, outdir):
             L.append("| " + " | ".join(parts) + " |")
         L.append("")
     L += syscalls_under_load(counts.get("_load", {}))
+    TLSL, tls_problems = tls_section(order, cells, machine)
+    L += TLSL
+    problems += tls_problems
 
     # Targets: each measured in every mode it applies to; met only if met in all.
-    (met, total), TL = targets(order, cells, counts)
+    (met, total, tls_met, tls_total), TL = targets(order, cells, counts)
     L.append("## Targets")
     L.append("")
     L.extend(TL)
@@ -852,7 +1084,9 @@ def build(raw, outdir):
     load = [m for m in machine if m.startswith("load average at start")]
     summary = [f"Targets, from the run of {when} ({load[0] if load else ''}; "
                f"{'; '.join(m for m in machine if m.startswith('run: '))}): "
-               f"**{met} of {total} met**. Details and every number are "
+               f"**{met} of {total} met**"
+               f"{f', over HTTPS **{tls_met} of {tls_total}**' if tls_total else ''}. "
+               f"Details and every number are "
                f"[below](#latest-results).", ""] + TL
     summary = "\n".join(summary).rstrip() + "\n"
     short = in_short(order, cells, counts, machine)
