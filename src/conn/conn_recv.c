@@ -60,10 +60,12 @@ enum mhd_io mhd_conn_fill(struct MHD_Connection *c)
         mhd_conn_charge(c, got);
         /* A short read drained the socket: the poller reports new data.
          * Not the end of input, though, if an edge-triggered poller already
-         * reported it with the data: the next read meets it. Nor where the
-         * transport hands out what it holds in pieces (TLS): there only
-         * IO_AGAIN says the socket is empty. */
-        if (got < space && !c->peer_hup && mhd_conn_tp(c)->short_read_drains)
+         * reported it with the data: the next read meets it. Where the
+         * transport hands out what it holds in pieces (TLS), a short read
+         * says nothing; the transport says when its own read found the
+         * socket empty (xp.drained), or IO_AGAIN does. */
+        if (((got < space && mhd_conn_tp(c)->short_read_drains) || c->xp.drained) &&
+            !c->peer_hup)
             c->read_ready = false;
         if (!mid_head)
             mhd_timeout_touch(c->worker, c);

@@ -32,6 +32,13 @@ struct mhd_tls_conn {
     struct mhd_tls *t;
     struct MHD_Connection *app_conn;
     bool early_data; /* 0-RTT data may wait to be read */
+    int fd;
+    /* Read-ahead: GnuTLS asks for a record's 5-byte header and then its
+     * body; one read of the socket serves both (and the next records) from
+     * here. Allocated only while it holds bytes. */
+    unsigned char *ra;
+    size_t ra_off, ra_len;
+    bool sock_drained; /* the last read from the socket was short */
 };
 
 /* The anti-replay database of 0-RTT ClientHellos (tls_replay.c): an entry

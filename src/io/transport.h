@@ -34,6 +34,10 @@ struct mhd_xport {
     /* After IO_AGAIN from a handshake or a graceful end: the step waits for
      * the socket to become writable (true) or readable (false). */
     bool want_write;
+    /* After IO_DONE from recv: the socket was found empty (the transport's
+     * own last read from it was short), so the connection may wait for the
+     * poller although the read filled what it asked for. */
+    bool drained;
     void *state; /* the transport's own, NULL for plain sockets */
 };
 
@@ -79,6 +83,7 @@ static inline void mhd_xport_init_plain(struct mhd_xport *x, int fd)
     x->tp = &mhd_transport_plain;
     x->fd = fd;
     x->want_write = false;
+    x->drained = false;
     x->state = NULL;
 }
 
