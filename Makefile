@@ -9,6 +9,7 @@
 #   make demo [PORT=8080]    builds and starts examples/demo on http://127.0.0.1:PORT
 #                            and the examples it links to on the next three ports
 #   make TLS=no              the library without GnuTLS (no HTTPS), in build/notls
+#   make HTTP2=no            the library without nghttp2 (no HTTP/2), in build/noh2
 #   make deb                 Debian packages libmicrohttpd12 and libmicrohttpd-dev in build/deb
 #   make dropin              Debian's programs run on Debian's library and on ours (tests/dropin)
 #
@@ -41,12 +42,24 @@ endif
 TLS_SRCS := src/io/tls_setup.c src/io/tls_replay.c src/io/transport_tls.c
 ifeq ($(TLS),no)
 BUILD := $(BUILD)/notls
-TLS_LIBS :=
+LIB_LIBS :=
 LIB_EXCLUDE := $(TLS_SRCS)
 else
-TLS_LIBS := -lgnutls
+LIB_LIBS := -lgnutls
 LIB_EXCLUDE := src/io/tls_none.c
 TEST_TLS := -DMHD_TEST_EXPECT_TLS
+endif
+
+# HTTP/2 through nghttp2 (switched on at run time by MHD_HTTP2=1), unless
+# HTTP2=no: then src/h2/h2_none.c stands in for the nghttp2 files.
+HTTP2 ?= yes
+H2_SRCS := $(filter-out src/h2/h2_none.c,$(wildcard src/h2/*.c))
+ifeq ($(HTTP2),no)
+BUILD := $(BUILD)/noh2
+LIB_EXCLUDE += $(H2_SRCS)
+else
+LIB_LIBS += -lnghttp2
+LIB_EXCLUDE += src/h2/h2_none.c
 endif
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -79,7 +92,7 @@ EXAMPLE_BINS := $(EXAMPLE_SRCS:%.c=$(BUILD)/%)
 
 CURL_LIBS := -lcurl
 # The test helpers are TLS clients (GnuTLS) whatever the library is built with.
-TEST_LIBS := -lgnutls $(CURL_LIBS)
+TEST_LIBS := $(LIB_LIBS) -lgnutls $(CURL_LIBS)
 CERTS := $(BUILD)/tests/certs/ca.pem
 
 .PHONY: all lib tests examples check check-notls deps-check install demo clean format format-check lint \
@@ -98,7 +111,7 @@ $(SHARED): $(LIB_OBJS) src/libmicrohttpd.map
 	@mkdir -p $(@D)
 	$(CC) -shared -pthread $(SANFLAGS) $(CFLAGS) -Wl,-soname,$(SONAME) \
 		-Wl,--version-script=src/libmicrohttpd.map -Wl,-z,defs \
-		-o $@ $(LIB_OBJS) $(LDFLAGS) $(TLS_LIBS)
+		-o $@ $(LIB_OBJS) $(LDFLAGS) $(LIB_LIBS)
 
 $(BUILD)/lib/$(SONAME): $(SHARED)
 	ln -sf libmicrohttpd.so.$(VERSION_FILE) $@
@@ -144,7 +157,7 @@ $(BUILD)/examples/%: examples/%.c $(STATIC)
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	@$(CC) $(BASE_CPPFLAGS) $(CPPFLAGS) $(TEST_CFLAGS) -MMD -MP $< -o $@ $(STATIC) $(LDFLAGS) \
-		$(TLS_LIBS)
+		$(LIB_LIBS)
 
 # TLS test credentials, made with certtool for each build (tests/lib/tlstest.h).
 $(CERTS): tests/scripts/mkcerts.sh
@@ -185,7 +198,7 @@ install: lib
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libmicrohttpd.so
 	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|' \
-		-e 's|@REQUIRES_PRIVATE@|$(if $(TLS_LIBS),gnutls,)|' \
+		-e 's|@REQUIRES_PRIVATE@|$(strip $(if $(findstring gnutls,$(LIB_LIBS)),gnutls) $(if $(findstring nghttp2,$(LIB_LIBS)),libnghttp2))|' \
 		libmicrohttpd.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libmicrohttpd.pc
 	scripts/install_man.sh $(DESTDIR)$(MANDIR)/man3
 	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then \

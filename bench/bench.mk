@@ -21,7 +21,7 @@ bench-deps:
 $(BENCH_BIN)/hello-ours: bench/hello.c include/microhttpd.h $(STATIC) | bench-deps
 	@mkdir -p $(@D)
 	@echo "  CC      $@ (ours)"
-	@$(CC) $(BENCH_CFLAGS) $(SANFLAGS) -Iinclude $< $(STATIC) -o $@ -lgnutls
+	@$(CC) $(BENCH_CFLAGS) $(SANFLAGS) -Iinclude $< $(STATIC) -o $@ $(LIB_LIBS) -lgnutls
 
 $(BENCH_BIN)/hello-mhd: bench/hello.c | bench-deps
 	@mkdir -p $(@D)

@@ -52,7 +52,7 @@ $(FUZZ_DIR)/bin/%: fuzz/%.c $(FUZZ_HEADERS) $(FUZZ_LIB) | fuzz-deps
 	@mkdir -p $(@D)
 	@echo "  FUZZLD  $@"
 	@$(FUZZ_CC) $(BASE_CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(WARN) $< -o $@ \
-		$(FUZZ_LIB) $(LDFLAGS) $(TLS_LIBS)
+		$(FUZZ_LIB) $(LDFLAGS) $(LIB_LIBS)
 
 fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/bin/%)
 

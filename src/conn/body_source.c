@@ -144,37 +144,7 @@ static enum mhd_body_fill end_of_body(struct MHD_Connection *c)
 /* Asks the body's source for up to `max` bytes at the current position. */
 static ssize_t pull(struct MHD_Connection *c, char *dst, size_t max)
 {
-    struct MHD_Response *r = c->tx.resp;
-    switch (r->kind) {
-    case BODY_CALLBACK: {
-        pthread_mutex_lock(&r->lock);
-        ssize_t n = r->crc(r->crc_cls, c->tx.body_pos, dst, max);
-        pthread_mutex_unlock(&r->lock);
-        return n;
-    }
-    case BODY_PIPE: {
-        ssize_t n;
-        do
-            n = read(r->fd, dst, max);
-        while (n < 0 && errno == EINTR);
-        if (n == 0)
-            return MHD_CONTENT_READER_END_OF_STREAM;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return 0; /* a non-blocking pipe with nothing in it yet */
-        return n < 0 ? MHD_CONTENT_READER_END_WITH_ERROR : n;
-    }
-    case BODY_FD: {
-        ssize_t n;
-        do
-            n = pread(r->fd, dst, max, (off_t)(r->fd_offset + c->tx.body_pos));
-        while (n < 0 && errno == EINTR);
-        if (n == 0)
-            return MHD_CONTENT_READER_END_OF_STREAM;
-        return n < 0 ? MHD_CONTENT_READER_END_WITH_ERROR : n;
-    }
-    default:
-        return MHD_CONTENT_READER_END_WITH_ERROR;
-    }
+    return mhd_response_pull(c->tx.resp, c->tx.body_pos, dst, max);
 }
 
 enum mhd_body_fill mhd_body_fill(struct MHD_Connection *c)

@@ -33,6 +33,31 @@
 struct mhd_worker;
 struct mhd_dauth;
 struct mhd_relay;
+struct MHD_Connection;
+
+/* A protocol that takes a connection over from HTTP/1.1 (HTTP/2, src/h2).
+ * The connection it runs on is its carrier; the requests it carries are
+ * request objects of their own (struct MHD_Connection with `carrier` set),
+ * which the application sees as it sees HTTP/1.1 connections and which the
+ * protocol drives through the same table. src/conn knows only this table. */
+struct mhd_protocol {
+    const char *name;
+    /* Takes over carrier c; the bytes in c's read buffer are the
+     * protocol's. False when it cannot (out of memory): c closes. */
+    bool (*start)(struct MHD_Connection *c);
+    /* Runs c (a carrier or one of its requests) as far as it goes. */
+    void (*process)(struct MHD_Connection *c);
+    /* c is closing: a carrier ends its requests with `why`, a request is
+     * abandoned (reset) while its carrier goes on. */
+    void (*close)(struct MHD_Connection *c, enum MHD_RequestTerminationCode why);
+    /* Frees what the protocol holds for carrier c, its requests included. */
+    void (*release)(struct MHD_Connection *c);
+    /* Request c was suspended (true) or resumed (false). */
+    void (*suspend)(struct MHD_Connection *c, bool on);
+    /* The daemon quiesces: carrier c tells its client (GOAWAY), lets the
+     * requests in flight finish, then closes. */
+    void (*quiesce)(struct MHD_Connection *c);
+};
 
 enum mhd_conn_state {
     CONN_HANDSHAKE,     /* the transport's handshake (TLS), before any request */
@@ -45,6 +70,7 @@ enum mhd_conn_state {
     CONN_FINAL_CALL,    /* body complete: the handler's final call is due */
     CONN_SEND,          /* writing the response */
     CONN_UPGRADED,      /* socket handed to the application (101) */
+    CONN_PROTOCOL,      /* driven by another protocol (HTTP/2: see `proto`) */
     CONN_LINGER,        /* our side is shut; discarding input until EOF */
     CONN_CLOSED         /* waiting to be freed at the end of the iteration */
 };
@@ -189,6 +215,12 @@ struct MHD_Connection {
     union MHD_ConnectionInfo info[12];
     struct MHD_UpgradeResponseHandle *urh; /* after a 101, until the connection closes */
     struct mhd_relay *relay; /* upgraded over a transport that cannot hand out its socket */
+    /* Another protocol (HTTP/2): on a carrier it runs the connection, on a
+     * request of that carrier (`carrier` set) it runs the request. */
+    const struct mhd_protocol *proto;
+    void *proto_state;
+    struct MHD_Connection *carrier;
+    bool served; /* an HTTP/1.1 request was answered: no HTTP/2 preface now */
 };
 
 /* Allocates a connection for socket `fd` (taken: closed by destroy) on

@@ -83,6 +83,11 @@ static bool acceptable(const struct MHD_Connection *c, unsigned int code,
     const struct mhd_request *rq = &c->rq;
     if (code < 100 || code > 999)
         return false;
+    if (c->carrier != NULL && (r->kind == BODY_UPGRADE || code == MHD_HTTP_SWITCHING_PROTOCOLS)) {
+        /* HTTP/2 has no protocol upgrade (RFC 9113, 8.6). */
+        mhd_dlog(c->daemon, "A protocol upgrade (101) cannot be queued on an HTTP/2 stream");
+        return false;
+    }
     bool compat10 = (r->flags & (MHD_RF_HTTP_1_0_COMPATIBLE_STRICT | MHD_RF_HTTP_1_0_SERVER)) != 0;
     if (code < 200 && (!rq->http11 || compat10))
         return false;

@@ -41,6 +41,12 @@ void mhd_conn_close(struct MHD_Connection *c, enum MHD_RequestTerminationCode wh
 {
     if (c->state == CONN_CLOSED)
         return;
+    if (c->carrier != NULL) {
+        c->proto->close(c, why); /* one request of a carrier (HTTP/2 stream) */
+        return;
+    }
+    if (c->proto != NULL)
+        c->proto->close(c, why); /* a carrier: its requests end first */
     mhd_conn_notify_completed(c, why);
     drop_response(c);
     if (c->urh != NULL)
@@ -129,6 +135,8 @@ void mhd_conn_destroy(struct MHD_Connection *c)
         d->cfg.notify_connection(d->cfg.notify_connection_cls, c, &c->socket_context,
                                  MHD_CONNECTION_NOTIFY_CLOSED);
     mhd_relay_free(c);
+    if (c->proto != NULL)
+        c->proto->release(c);
     mhd_xport_release(&c->xp);
     if (c->fd >= 0)
         close(c->fd);

@@ -2,9 +2,9 @@
 #include "conn/conn_internal.h"
 
 #include <limits.h>
+#include <stdarg.h>
 
 #include "io/tls.h"
-#include <stdarg.h>
 
 _MHD_EXTERN const union MHD_ConnectionInfo *
 MHD_get_connection_info(struct MHD_Connection *connection, enum MHD_ConnectionInfoType info_type,
@@ -16,26 +16,29 @@ MHD_get_connection_info(struct MHD_Connection *connection, enum MHD_ConnectionIn
     if ((unsigned int)info_type >= sizeof(c->info) / sizeof(c->info[0]))
         return NULL;
     union MHD_ConnectionInfo *out = &c->info[info_type];
+    /* What belongs to the connection, for a request of an HTTP/2 carrier,
+     * is the carrier's; the answer goes to the request's own storage. */
+    struct MHD_Connection *base = c->carrier != NULL ? c->carrier : c;
     switch (info_type) {
     case MHD_CONNECTION_INFO_CLIENT_ADDRESS:
-        if (c->addr_len == 0)
+        if (base->addr_len == 0)
             return NULL;
-        out->client_addr = (struct sockaddr *)&c->addr;
+        out->client_addr = (struct sockaddr *)&base->addr;
         return out;
     case MHD_CONNECTION_INFO_DAEMON:
         out->daemon = c->daemon;
         return out;
     case MHD_CONNECTION_INFO_CONNECTION_FD:
-        out->connect_fd = c->fd;
+        out->connect_fd = base->fd;
         return out;
     case MHD_CONNECTION_INFO_SOCKET_CONTEXT:
-        out->socket_context = c->socket_context;
+        out->socket_context = base->socket_context;
         return out;
     case MHD_CONNECTION_INFO_CONNECTION_SUSPENDED:
         out->suspended = c->suspended ? MHD_YES : MHD_NO;
         return out;
     case MHD_CONNECTION_INFO_CONNECTION_TIMEOUT: {
-        uint64_t s = c->timeout_ms / 1000;
+        uint64_t s = base->timeout_ms / 1000;
         out->connection_timeout = s > UINT_MAX ? UINT_MAX : (unsigned int)s;
         return out;
     }
@@ -54,7 +57,7 @@ MHD_get_connection_info(struct MHD_Connection *connection, enum MHD_ConnectionIn
     case MHD_CONNECTION_INFO_GNUTLS_SESSION: {
         int cipher, protocol;
         void *session;
-        if (!mhd_tls_info(&c->xp, &cipher, &protocol, &session))
+        if (!mhd_tls_info(&base->xp, &cipher, &protocol, &session))
             return NULL; /* a plain connection */
         if (info_type == MHD_CONNECTION_INFO_CIPHER_ALGO)
             out->cipher_algorithm = cipher;
@@ -85,7 +88,7 @@ _MHD_EXTERN enum MHD_Result MHD_set_connection_option(struct MHD_Connection *con
     va_start(ap, option);
     unsigned int secs = va_arg(ap, unsigned int);
     va_end(ap);
-    struct MHD_Connection *c = connection;
+    struct MHD_Connection *c = connection->carrier != NULL ? connection->carrier : connection;
     mhd_timeout_set(c->worker, c, seconds_to_ms(secs));
     return MHD_YES;
 }

@@ -64,6 +64,21 @@ static inline void mhd_conn_recv_blocked(struct MHD_Connection *c)
         c->read_ready = false;
 }
 
+/* Sets what the poller watches for c (MHD_POLL_IN / _OUT), registering c
+ * on its first wait. False when the poller refused (conn_state.c). */
+bool mhd_conn_set_interest(struct MHD_Connection *c, unsigned int want);
+
+/* For requests whose head arrived by another protocol (HTTP/2): method and
+ * target are set in c->rq.head and the fields are in the value list;
+ * finishes as for HTTP/1.1: the URI log callback, the method's kind, the
+ * decoded path and arguments, the cookies. False when the pool cannot hold
+ * them (conn_recv.c). */
+bool mhd_conn_request_ready(struct MHD_Connection *c);
+
+/* A new response with the library's own short HTML body for `status` (an
+ * error it answers by itself); NULL when out of memory (conn_send.c). */
+struct MHD_Response *mhd_conn_error_response(unsigned int status);
+
 /* Receiving (conn_recv.c). */
 enum mhd_io mhd_conn_fill(struct MHD_Connection *c);
 enum mhd_step mhd_conn_step_head(struct MHD_Connection *c);

@@ -5,7 +5,32 @@
 
 #include <string.h>
 
+#include "io/tls.h"
 #include "util/panic.h"
+
+/* Hands the connection to another protocol (HTTP/2). */
+static enum mhd_step start_protocol(struct MHD_Connection *c, const struct mhd_protocol *p)
+{
+    if (!p->start(c))
+        mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
+    return STEP_WAIT;
+}
+
+/* The client's HTTP/2 connection preface (RFC 9113, 3.4), which no
+ * HTTP/1.1 request begins with: HTTP/2 with prior knowledge. */
+static const char h2_preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/* 1 when the connection starts with the whole preface, 0 when with a part
+ * of it (more is needed to tell), -1 when not (or HTTP/2 is off). */
+static int h2_preface_seen(const struct MHD_Connection *c)
+{
+    if (c->daemon->h2 == NULL || c->served || c->rbuf[0] != 'P')
+        return -1;
+    size_t n = c->rlen < sizeof(h2_preface) - 1 ? c->rlen : sizeof(h2_preface) - 1;
+    if (memcmp(c->rbuf, h2_preface, n) != 0)
+        return -1;
+    return n == sizeof(h2_preface) - 1 ? 1 : 0;
+}
 
 enum mhd_step mhd_conn_step_handshake(struct MHD_Connection *c)
 {
@@ -13,11 +38,16 @@ enum mhd_step mhd_conn_step_handshake(struct MHD_Connection *c)
         return STEP_WAIT;
     enum mhd_io io = mhd_conn_tp(c)->handshake(&c->xp);
     switch (io) {
-    case IO_DONE:
+    case IO_DONE: {
         /* The head's clock starts with its first byte, as on a plain
          * socket; the handshake's time counted against the timeout. */
         mhd_conn_set_state(c, CONN_IDLE);
+        size_t alpn_len = 0;
+        const char *alpn = mhd_tls_alpn(&c->xp, &alpn_len);
+        if (c->daemon->h2 != NULL && alpn != NULL && alpn_len == 2 && memcmp(alpn, "h2", 2) == 0)
+            return start_protocol(c, c->daemon->h2); /* ALPN chose HTTP/2 */
         return STEP_CONTINUE;
+    }
     case IO_AGAIN:
         if (c->xp.want_write)
             c->write_ready = false;
@@ -298,6 +328,14 @@ static enum mhd_step on_head(struct MHD_Connection *c)
     return STEP_CONTINUE;
 }
 
+bool mhd_conn_request_ready(struct MHD_Connection *c)
+{
+    struct mhd_request *rq = &c->rq;
+    call_uri_log(c);
+    rq->method = method_kind(rq->head.method, rq->head.method_len);
+    return prepare_target(c) && prepare_cookies(c);
+}
+
 /* Handles the end of the client's data while a head is expected: quietly
  * when nothing of a request arrived, as an abort otherwise. */
 static enum mhd_step on_head_eof(struct MHD_Connection *c, enum mhd_io io)
@@ -312,7 +350,10 @@ static enum mhd_step on_head_eof(struct MHD_Connection *c, enum mhd_io io)
 enum mhd_step mhd_conn_step_head(struct MHD_Connection *c)
 {
     for (;;) {
-        if (c->rlen > 0) {
+        int preface = c->rlen > 0 ? h2_preface_seen(c) : -1;
+        if (preface > 0)
+            return start_protocol(c, c->daemon->h2);
+        if (c->rlen > 0 && preface < 0) {
             if (c->state == CONN_IDLE)
                 mhd_conn_set_state(c, CONN_HEAD);
             enum mhd_http_result r =

@@ -309,16 +309,25 @@ static const char *error_body(unsigned int status)
 
 /* Replies with `status` and a short HTML body, then closes. Whatever was
  * received is discarded: the request will never reach the handler. */
+struct MHD_Response *mhd_conn_error_response(unsigned int status)
+{
+    const char *body = error_body(status);
+    struct MHD_Response *r = MHD_create_response_from_buffer_static(strlen(body), body);
+    if (r != NULL && MHD_add_response_header(r, "Content-Type", "text/html") != MHD_YES) {
+        mhd_response_unref(r);
+        r = NULL;
+    }
+    return r;
+}
+
 void mhd_conn_reply_error(struct MHD_Connection *c, unsigned int status)
 {
     if (c->tx.resp != NULL) {
         mhd_response_unref(c->tx.resp);
         c->tx.resp = NULL;
     }
-    const char *body = error_body(status);
-    struct MHD_Response *r = MHD_create_response_from_buffer_static(strlen(body), body);
-    if (r == NULL || MHD_add_response_header(r, "Content-Type", "text/html") != MHD_YES ||
-        (c->mem == NULL && !mhd_conn_pool_take(c))) {
+    struct MHD_Response *r = mhd_conn_error_response(status);
+    if (r == NULL || (c->mem == NULL && !mhd_conn_pool_take(c))) {
         if (r != NULL)
             mhd_response_unref(r);
         mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);

@@ -134,6 +134,7 @@ static enum mhd_step dispatch(struct MHD_Connection *c)
     case CONN_LINGER:
         return mhd_conn_step_linger(c);
     case CONN_UPGRADED:
+    case CONN_PROTOCOL:
     case CONN_CLOSED:
         break;
     }
@@ -185,30 +186,42 @@ static void update_interest(struct MHD_Connection *c)
         if (c->in_ready && c->worker->poller.ops != &mhd_poller_epoll)
             want |= dir;
     }
+    if (!mhd_conn_set_interest(c, want))
+        mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
+}
+
+bool mhd_conn_set_interest(struct MHD_Connection *c, unsigned int want)
+{
     struct mhd_poller *p = &c->worker->poller;
     if (!c->item.registered) {
         /* First wait of this connection: register it now. */
         c->item.interest = want | MHD_POLL_EDGE;
-        if (!mhd_poller_add(p, &c->item))
-            mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
-        return;
+        return mhd_poller_add(p, &c->item);
     }
-    if (!mhd_poller_set_interest(p, &c->item, want))
-        mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
+    return mhd_poller_set_interest(p, &c->item, want);
 }
 
 void mhd_conn_process(struct MHD_Connection *c)
 {
+    if (c->proto != NULL) {
+        c->proto->process(c); /* HTTP/2: the carrier or one of its requests */
+        return;
+    }
     if (c->state == CONN_UPGRADED) {
         mhd_relay_run(c); /* nothing without a relay: the socket is the application's */
         return;
     }
     c->share = MHD_CONN_SHARE;
     for (;;) {
-        if (c->suspended || c->state == CONN_CLOSED || c->state == CONN_UPGRADED)
+        if (c->suspended || c->state == CONN_CLOSED || c->state == CONN_UPGRADED ||
+            c->proto != NULL)
             break;
         if (dispatch(c) == STEP_WAIT)
             break;
+    }
+    if (c->proto != NULL && c->state != CONN_CLOSED) {
+        c->proto->process(c); /* taken over just now (HTTP/2): its first round */
+        return;
     }
     if (c->state == CONN_CLOSED || c->state == CONN_UPGRADED)
         return;
@@ -238,6 +251,7 @@ void mhd_conn_next_request(struct MHD_Connection *c)
     }
     memset(&c->rq, 0, sizeof(c->rq));
     c->tx.resp = NULL;
+    c->served = true;
     mhd_http_scan_init(&c->scan);
     c->state = left ? CONN_HEAD : CONN_IDLE;
 }
@@ -254,6 +268,8 @@ void mhd_conn_resume_now(struct MHD_Connection *c)
     c->read_ready = true;
     c->write_ready = true;
     mhd_timeout_touch(c->worker, c);
+    if (c->proto != NULL && c->proto->suspend != NULL)
+        c->proto->suspend(c, false);
     mhd_conn_schedule(c);
 }
 

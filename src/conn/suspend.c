@@ -20,6 +20,8 @@ _MHD_EXTERN void MHD_suspend_connection(struct MHD_Connection *connection)
         return;
     c->suspended = true;
     mhd_timeout_detach(c);
+    if (c->proto != NULL && c->proto->suspend != NULL)
+        c->proto->suspend(c, true);
     if (c->in_ready) {
         mhd_list_remove(&c->qlink);
         c->in_ready = false;

@@ -22,6 +22,7 @@
 
 struct mhd_worker;
 struct mhd_dauth;
+struct mhd_protocol;
 struct mhd_iplimit;
 
 typedef void *(*mhd_uri_log_fn)(void *cls, const char *uri, struct MHD_Connection *con);
@@ -124,6 +125,7 @@ struct MHD_Daemon {
     atomic_bool tpc_listener_armed;
 
     struct mhd_tls *tls;         /* credentials and priorities with MHD_USE_TLS, else NULL */
+    const struct mhd_protocol *h2; /* HTTP/2 when MHD_HTTP2=1, else NULL */
     struct mhd_iplimit *iplimit; /* NULL unless a per-IP limit is set */
     struct mhd_dauth *dauth;     /* digest authentication state */
 

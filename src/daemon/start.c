@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "auth/auth.h"
+#include "h2/h2.h"
 #include "loop/worker.h"
 #include "util/alloc.h"
 
@@ -88,10 +89,25 @@ static bool start_dauth(struct MHD_Daemon *d)
 
 /* Credentials, priorities and the ticket key, once for every connection;
  * the reason for a refusal is logged where it is found. */
+/* HTTP/2 for this daemon when the environment asks for it (MHD_HTTP2=1):
+ * the preface on cleartext, ALPN "h2" over TLS. No option and no new
+ * symbol: programs get it without a rebuild. */
+static void start_h2(struct MHD_Daemon *d)
+{
+    if (!mhd_h2_wanted())
+        return;
+    if (!mhd_h2_available()) {
+        mhd_dlog(d, "MHD_HTTP2=1: this build has no HTTP/2 (built with HTTP2=no); serving HTTP/1.1");
+        return;
+    }
+    d->h2 = &mhd_h2_protocol;
+}
+
 static bool start_tls(struct MHD_Daemon *d)
 {
     if (!(d->flags & MHD_USE_TLS))
         return true;
+    d->cfg.tls.h2 = d->h2 != NULL;
     d->cfg.tls.post_handshake_auth = (d->flags & MHD_USE_POST_HANDSHAKE_AUTH_SUPPORT) != 0;
     d->cfg.tls.early_data = (d->flags & MHD_USE_INSECURE_TLS_EARLY_DATA) != 0;
     d->tls = mhd_tls_create(&d->cfg.tls, &d->log);
@@ -205,6 +221,7 @@ _MHD_EXTERN struct MHD_Daemon *MHD_start_daemon_va(unsigned int flags, uint16_t 
         errno = EINVAL;
         goto fail;
     }
+    start_h2(d);
     if (!start_tls(d))
         goto fail;
     if (d->cfg.per_ip_limit && !step(d, mhd_iplimit_create(d), "no memory for the per-IP table"))

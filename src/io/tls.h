@@ -38,6 +38,7 @@ struct mhd_tls_config {
     MHD_PskServerCredentialsCallback psk_handler;
     void *psk_handler_cls;
     bool no_alpn;             /* MHD_OPTION_TLS_NO_ALPN */
+    bool h2;                  /* offer "h2" by ALPN (HTTP/2 is on) */
     bool post_handshake_auth; /* MHD_USE_POST_HANDSHAKE_AUTH_SUPPORT */
     bool early_data;          /* MHD_USE_INSECURE_TLS_EARLY_DATA */
 };

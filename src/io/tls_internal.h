@@ -24,6 +24,7 @@ struct mhd_tls {
     unsigned int init_flags; /* gnutls_init() flags of every session */
     bool request_cert;       /* ask clients for a certificate */
     bool alpn;
+    bool alpn_h2; /* offer "h2" first */
 };
 
 /* One connection's TLS state (mhd_xport.state). */

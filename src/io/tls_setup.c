@@ -291,6 +291,7 @@ static bool setup(struct mhd_tls *t, const struct mhd_tls_config *cfg)
             return false;
     }
     t->alpn = !cfg->no_alpn;
+    t->alpn_h2 = t->alpn && cfg->h2;
     return true;
 }
 

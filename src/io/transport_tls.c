@@ -28,9 +28,13 @@
  * while a fast reader keeps the socket empty. */
 #define WRITE_ROUND_MAX ((size_t)256 * 1024)
 
+static unsigned char alpn_h2[] = "h2";
 static unsigned char alpn_http11[] = "http/1.1";
 static unsigned char alpn_http10[] = "http/1.0";
+/* What ALPN offers, in the server's order of preference: "h2" only while
+ * HTTP/2 is on (the first entry is skipped otherwise). */
 static const gnutls_datum_t alpn_protos[] = {
+    {alpn_h2, sizeof(alpn_h2) - 1},
     {alpn_http11, sizeof(alpn_http11) - 1},
     {alpn_http10, sizeof(alpn_http10) - 1},
 };
@@ -104,9 +108,12 @@ bool mhd_tls_attach(struct mhd_xport *x, struct mhd_tls *t, struct MHD_Connectio
     else
         ok = ok && gnutls_credentials_set(tc->s, GNUTLS_CRD_CERTIFICATE, t->cert) >= 0;
     ok = ok && gnutls_session_ticket_enable_server(tc->s, &t->ticket_key) >= 0;
-    if (ok && t->alpn)
-        ok = gnutls_alpn_set_protocols(tc->s, alpn_protos,
-                                       sizeof(alpn_protos) / sizeof(alpn_protos[0]), 0) >= 0;
+    if (ok && t->alpn) {
+        unsigned int skip = t->alpn_h2 ? 0 : 1;
+        ok = gnutls_alpn_set_protocols(tc->s, alpn_protos + skip,
+                                       sizeof(alpn_protos) / sizeof(alpn_protos[0]) - skip,
+                                       GNUTLS_ALPN_SERVER_PRECEDENCE) >= 0;
+    }
     if (ok && t->anti_replay != NULL) {
         gnutls_anti_replay_enable(tc->s, t->anti_replay);
         ok = gnutls_record_set_max_early_data_size(tc->s, RECORD_MAX) >= 0;

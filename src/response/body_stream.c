@@ -114,3 +114,33 @@ _MHD_EXTERN struct MHD_Response *MHD_create_response_from_iovec(const struct MHD
     r->crfc_cls = cls;
     return r;
 }
+
+ssize_t mhd_response_pull(struct MHD_Response *r, uint64_t pos, char *dst, size_t max)
+{
+    ssize_t n;
+    switch (r->kind) {
+    case BODY_CALLBACK:
+        pthread_mutex_lock(&r->lock);
+        n = r->crc(r->crc_cls, pos, dst, max);
+        pthread_mutex_unlock(&r->lock);
+        return n;
+    case BODY_PIPE:
+        do
+            n = read(r->fd, dst, max);
+        while (n < 0 && errno == EINTR);
+        if (n == 0)
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return 0; /* a non-blocking pipe with nothing in it yet */
+        return n < 0 ? MHD_CONTENT_READER_END_WITH_ERROR : n;
+    case BODY_FD:
+        do
+            n = pread(r->fd, dst, max, (off_t)(r->fd_offset + pos));
+        while (n < 0 && errno == EINTR);
+        if (n == 0)
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        return n < 0 ? MHD_CONTENT_READER_END_WITH_ERROR : n;
+    default:
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    }
+}

@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <sys/uio.h>
 
 #include "microhttpd.h"
@@ -96,6 +97,12 @@ void mhd_response_unref(struct MHD_Response *r);
  * first use; NULL when out of memory. Valid while the caller holds a
  * reference. */
 const struct mhd_head_cache *mhd_response_head_cache(struct MHD_Response *r);
+
+/* Reads up to `max` bytes of a pulled body (content reader, pipe, file) at
+ * body offset `pos` into dst: their count, 0 when the source has nothing
+ * yet, MHD_CONTENT_READER_END_OF_STREAM or MHD_CONTENT_READER_END_WITH_ERROR.
+ * Both protocols pull bodies through this. */
+ssize_t mhd_response_pull(struct MHD_Response *r, uint64_t pos, char *dst, size_t max);
 
 /* Retires the serialised headers after a change (lock held). */
 void mhd_response_invalidate_cache(struct MHD_Response *r);

@@ -9,7 +9,11 @@ check() {
 }
 
 # What a program linking the static library LIB needs besides it: GnuTLS
-# when the library was built with TLS (the default).
+# and nghttp2 when the library was built with them (the default).
 static_deps() {
-    if nm "$1" 2>/dev/null | grep -q ' U gnutls_init$'; then echo -lgnutls; fi
+    syms=$(nm "$1" 2>/dev/null)
+    deps=
+    echo "$syms" | grep -q ' U gnutls_init$' && deps="$deps -lgnutls"
+    echo "$syms" | grep -q ' U nghttp2_session_server_new2$' && deps="$deps -lnghttp2"
+    echo "$deps"
 }

@@ -26,9 +26,9 @@ if [ -z "$SAN" ]; then
     esac
 fi
 flags="-std=c11 -pthread -O1 -g -Wall -Wextra -D_GNU_SOURCE -Iinclude -Isrc"
-# A library built with TLS needs GnuTLS in the program.
-libs=
-nm "$lib" 2>/dev/null | grep -q ' U gnutls_init$' && libs=-lgnutls
+# A library built with TLS and HTTP/2 needs GnuTLS and nghttp2 in the program.
+. "$(dirname "$0")/check_lib.sh"
+libs=$(static_deps "$lib")
 [ -n "$SAN" ] && flags="$flags -fsanitize=$SAN -fno-sanitize-recover=all -fno-omit-frame-pointer"
 
 if [ ! -f "$lib" ]; then

@@ -1,0 +1,233 @@
+/* A stream's response on the wire: HEADERS from the response's headers
+ * (names in lower case, the connection-specific ones left out as RFC 9113
+ * 8.2.2 requires, Date and Content-Length added as for HTTP/1.1), the body
+ * pulled into DATA frames as nghttp2's flow control allows, and footers as
+ * a trailing HEADERS frame. */
+#include "h2/h2_internal.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "response/response.h"
+
+/* Fields that belong to a connection, not a message: never sent over
+ * HTTP/2, whoever set them. */
+static bool connection_specific(const char *name, size_t len)
+{
+    static const char *const names[] = {"connection",        "keep-alive", "proxy-connection",
+                                        "transfer-encoding", "upgrade",    "te"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (len == strlen(names[i]) && mhd_http_str_eq_nocase(name, names[i], len))
+            return true;
+    return false;
+}
+
+/* A lower-case copy of `name` in the stream's pool. */
+static uint8_t *lower(struct MHD_Connection *c, const char *name, size_t len)
+{
+    uint8_t *p = mhd_conn_pool_alloc(c, len + 1);
+    if (p == NULL)
+        return NULL;
+    for (size_t i = 0; i < len; i++)
+        p[i] = (uint8_t)tolower((unsigned char)name[i]);
+    p[len] = '\0';
+    return p;
+}
+
+static nghttp2_nv nv(const uint8_t *name, size_t name_len, const char *value, size_t value_len)
+{
+    nghttp2_nv x = {(uint8_t *)(uintptr_t)name, (uint8_t *)(uintptr_t)value, name_len, value_len,
+                    NGHTTP2_NV_FLAG_NONE};
+    return x;
+}
+
+/* Fills `out` (room for `cap`) with the response's fields of `kind`; the
+ * count, or -1 when the pool is full. The response's lock is held. */
+static int fields(struct MHD_Connection *c, struct MHD_Response *r, enum MHD_ValueKind kind,
+                  nghttp2_nv *out, int cap)
+{
+    int n = 0;
+    for (struct mhd_rheader *f = r->headers; f != NULL && n < cap; f = f->next) {
+        if (f->kind != kind || connection_specific(f->name, f->name_len))
+            continue;
+        uint8_t *name = lower(c, f->name, f->name_len);
+        if (name == NULL)
+            return -1;
+        out[n++] = nv(name, f->name_len, f->value, f->value_len);
+    }
+    return n;
+}
+
+static int count_fields(const struct MHD_Response *r)
+{
+    int n = 0;
+    for (const struct mhd_rheader *f = r->headers; f != NULL; f = f->next)
+        n++;
+    return n;
+}
+
+/* ---- the body ---------------------------------------------------------------- */
+
+static size_t copy_iovec(struct MHD_Connection *c, uint8_t *dst, size_t max)
+{
+    const struct MHD_Response *r = c->tx.resp;
+    struct mhd_send *tx = &c->tx;
+    size_t n = 0;
+    while (n < max && tx->iov_idx < r->iov_count) {
+        const struct iovec *v = &r->iov[tx->iov_idx];
+        size_t k = v->iov_len - tx->iov_off;
+        if (k > max - n)
+            k = max - n;
+        memcpy(dst + n, (const char *)v->iov_base + tx->iov_off, k);
+        n += k;
+        tx->iov_off += k;
+        if (tx->iov_off == v->iov_len) {
+            tx->iov_idx++;
+            tx->iov_off = 0;
+        }
+    }
+    return n;
+}
+
+static bool send_trailers(struct mhd_h2_stream *s)
+{
+    struct MHD_Connection *c = &s->c;
+    struct MHD_Response *r = c->tx.resp;
+    pthread_mutex_lock(&r->lock);
+    int cap = count_fields(r);
+    nghttp2_nv *list = mhd_conn_pool_alloc(c, sizeof(nghttp2_nv) * (size_t)(cap ? cap : 1));
+    int n = list != NULL ? fields(c, r, MHD_FOOTER_KIND, list, cap) : -1;
+    int rv = n >= 0 ? nghttp2_submit_trailer(s->h->ng, s->id, list, (size_t)n) : -1;
+    pthread_mutex_unlock(&r->lock);
+    return rv == 0;
+}
+
+static ssize_t read_body(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t length,
+                         uint32_t *flags, nghttp2_data_source *source, void *user)
+{
+    (void)ng, (void)id, (void)user;
+    struct mhd_h2_stream *s = source->ptr;
+    struct MHD_Connection *c = &s->c;
+    struct MHD_Response *r = c->tx.resp;
+    struct mhd_send *tx = &c->tx;
+    if (r == NULL || s->finished)
+        return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+    uint64_t size = r->size;
+    size_t max = length;
+    if (size != MHD_SIZE_UNKNOWN && size - tx->body_pos < max)
+        max = (size_t)(size - tx->body_pos);
+    ssize_t n = 0;
+    bool end = size != MHD_SIZE_UNKNOWN && tx->body_pos >= size;
+    if (!end) {
+        switch (r->kind) {
+        case BODY_BUFFER:
+            memcpy(buf, r->data + tx->body_pos, max);
+            n = (ssize_t)max;
+            break;
+        case BODY_IOVEC:
+            n = (ssize_t)copy_iovec(c, buf, max);
+            break;
+        default:
+            n = mhd_response_pull(r, tx->body_pos, (char *)buf, max);
+            break;
+        }
+        if (n == 0) {
+            /* Nothing yet: asked again after a pause (backoff.c). */
+            s->deferred = true;
+            if (!c->suspended)
+                mhd_backoff_wait(c->worker, c);
+            return NGHTTP2_ERR_DEFERRED;
+        }
+        if (n == MHD_CONTENT_READER_END_OF_STREAM) {
+            if (size != MHD_SIZE_UNKNOWN)
+                return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* shorter than announced */
+            n = 0;
+            end = true;
+        } else if (n < 0 || (size_t)n > max) {
+            return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+        }
+    }
+    if (c->backoff_ms != 0)
+        mhd_backoff_reset(c);
+    tx->body_pos += (uint64_t)n;
+    if (size != MHD_SIZE_UNKNOWN && tx->body_pos >= size)
+        end = true;
+    if (n > 0 && s->h->suspended == 0)
+        mhd_timeout_touch(s->h->c->worker, s->h->c);
+    if (end) {
+        *flags |= NGHTTP2_DATA_FLAG_EOF;
+        s->body_eof = true;
+        if (r->has_footers) {
+            *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+            if (!send_trailers(s))
+                return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+        }
+    }
+    return n;
+}
+
+/* ---- the head ---------------------------------------------------------------- */
+
+static bool bodyless_status(unsigned int code)
+{
+    return code < 200 || code == 204 || code == 304;
+}
+
+bool mhd_h2_submit_reply(struct mhd_h2_stream *s)
+{
+    struct MHD_Connection *c = &s->c;
+    struct MHD_Response *r = c->tx.resp;
+    unsigned int status = c->tx.status;
+    bool head_only = c->rq.method == METHOD_HEAD || bodyless_status(status);
+    pthread_mutex_lock(&r->lock);
+    int cap = count_fields(r) + 3;
+    nghttp2_nv *list = mhd_conn_pool_alloc(c, sizeof(nghttp2_nv) * (size_t)cap);
+    char *st = mhd_conn_pool_alloc(c, 4);
+    char *len = mhd_conn_pool_alloc(c, 24);
+    int n = 0;
+    if (list != NULL && st != NULL && len != NULL) {
+        snprintf(st, 4, "%03u", status % 1000);
+        list[n++] = nv((const uint8_t *)":status", 7, st, 3);
+        int k = fields(c, r, MHD_HEADER_KIND, list + n, cap - 3);
+        n = k < 0 ? -1 : n + k;
+    } else {
+        n = -1;
+    }
+    pthread_mutex_unlock(&r->lock);
+    if (n < 0)
+        return false;
+    if (!r->app_date) {
+        const char *date = mhd_worker_date(c->worker);
+        list[n++] = nv((const uint8_t *)"date", 4, date, strlen(date));
+    }
+    if (r->size != MHD_SIZE_UNKNOWN && !r->app_content_length && !bodyless_status(status)) {
+        int l = snprintf(len, 24, "%llu", (unsigned long long)r->size);
+        list[n++] = nv((const uint8_t *)"content-length", 14, len, (size_t)l);
+    }
+    c->tx.body_pos = 0;
+    c->tx.iov_idx = 0;
+    c->tx.iov_off = 0;
+    nghttp2_data_provider prd;
+    prd.source.ptr = s;
+    prd.read_callback = read_body;
+    bool body = !head_only && (r->size != 0 || r->has_footers);
+    if (nghttp2_submit_response(s->h->ng, s->id, list, (size_t)n, body ? &prd : NULL) != 0)
+        return false;
+    s->submitted = true;
+    s->body_eof = !body;
+    s->status_code = status;
+    mhd_conn_set_state(c, CONN_SEND);
+    mhd_h2_flush_later(s->h);
+    return true;
+}
+
+bool mhd_h2_submit_continue(struct mhd_h2_stream *s)
+{
+    static const char hundred[] = "100";
+    nghttp2_nv list[] = {nv((const uint8_t *)":status", 7, hundred, 3)};
+    if (nghttp2_submit_headers(s->h->ng, NGHTTP2_FLAG_NONE, s->id, NULL, list, 1, NULL) != 0)
+        return false;
+    mhd_h2_flush_later(s->h);
+    return true;
+}

@@ -1,0 +1,454 @@
+/* The carrier of HTTP/2: one nghttp2 server session per connection, fed
+ * with what the transport reads and drained into what it writes.
+ *
+ * A round of the carrier: run the streams whose request moved (handler
+ * calls), write what nghttp2 has queued, read and feed nghttp2. Its
+ * callbacks only record what arrived (fields, body bytes, ends) and mark the
+ * stream runnable; the application is called after nghttp2 returns, never
+ * from inside it, except for content readers, which nghttp2 asks for body
+ * bytes while it builds DATA frames. Output is gathered from nghttp2 into
+ * one buffer and leaves in one write; while the transport cannot take it,
+ * nothing more is read (the client is held back by TCP, and by HTTP/2 flow
+ * control, whose windows open only as the application consumes). */
+#include "h2/h2_internal.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/alloc.h"
+
+/* Streams a client may open at once (SETTINGS_MAX_CONCURRENT_STREAMS). */
+#define MAX_STREAMS 100u
+/* The most output gathered before it is written; nghttp2 hands out at most
+ * a frame (16 KiB of payload and its 9-byte header) per call. */
+#define OUT_CAP ((size_t)64 * 1024)
+#define FRAME_MAX (16384u + 9u)
+/* Rounds of run/write/read per visit before the others get their turn. */
+#define ROUNDS 8
+/* The connection window: enough for every stream's window at once, so one
+ * stream whose handler takes nothing cannot hold up the others. */
+#define CONN_WINDOW ((int32_t)1 << 20)
+
+bool mhd_h2_available(void)
+{
+    return true;
+}
+
+bool mhd_h2_wanted(void)
+{
+    const char *e = getenv("MHD_HTTP2");
+    return e != NULL && strcmp(e, "1") == 0;
+}
+
+static struct mhd_h2_stream *stream_of(nghttp2_session *ng, int32_t id)
+{
+    return nghttp2_session_get_stream_user_data(ng, id);
+}
+
+/* ---- nghttp2's callbacks -------------------------------------------------- */
+
+static int on_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame, void *user)
+{
+    struct mhd_h2 *h = user;
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
+        return 0;
+    struct mhd_h2_stream *s = mhd_h2_stream_new(h, frame->hd.stream_id);
+    if (s == NULL)
+        return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* the stream is reset */
+    nghttp2_session_set_stream_user_data(ng, frame->hd.stream_id, s);
+    return 0;
+}
+
+static int on_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint8_t *name,
+                     size_t name_len, const uint8_t *value, size_t value_len, uint8_t flags,
+                     void *user)
+{
+    (void)flags, (void)user;
+    if (frame->hd.type != NGHTTP2_HEADERS)
+        return 0;
+    struct mhd_h2_stream *s = stream_of(ng, frame->hd.stream_id);
+    if (s == NULL)
+        return 0;
+    return mhd_h2_stream_field(s, name, name_len, value, value_len);
+}
+
+static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *user)
+{
+    struct mhd_h2 *h = user;
+    struct mhd_h2_stream *s = frame->hd.stream_id ? stream_of(ng, frame->hd.stream_id) : NULL;
+    bool end = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
+    switch (frame->hd.type) {
+    case NGHTTP2_HEADERS:
+        /* Requests (and their trailers) are progress; PINGs, SETTINGS and
+         * window updates alone do not keep a connection from its timeout.
+         * While a stream is suspended (a long poll) there is none. */
+        if (h->suspended == 0)
+            mhd_timeout_touch(h->c->worker, h->c);
+        if (s == NULL)
+            break;
+        if (frame->headers.cat == NGHTTP2_HCAT_REQUEST)
+            mhd_h2_stream_head_done(s, end);
+        else if (end)
+            mhd_h2_stream_end(s);
+        break;
+    case NGHTTP2_DATA:
+        if (h->suspended == 0)
+            mhd_timeout_touch(h->c->worker, h->c);
+        if (s != NULL && end)
+            mhd_h2_stream_end(s);
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
+static int on_data_chunk(nghttp2_session *ng, uint8_t flags, int32_t id, const uint8_t *data,
+                         size_t len, void *user)
+{
+    (void)flags, (void)user;
+    struct mhd_h2_stream *s = stream_of(ng, id);
+    if (s == NULL) {
+        nghttp2_session_consume_connection(ng, len);
+        return 0;
+    }
+    return mhd_h2_stream_data(s, data, len);
+}
+
+static int on_stream_close(nghttp2_session *ng, int32_t id, uint32_t error_code, void *user)
+{
+    (void)user;
+    struct mhd_h2_stream *s = stream_of(ng, id);
+    if (s == NULL)
+        return 0;
+    mhd_h2_stream_closed(s, error_code);
+    return 0;
+}
+
+static nghttp2_session_callbacks *callbacks;
+static nghttp2_option *options;
+static bool ready;
+
+static void init_once(void)
+{
+    if (nghttp2_session_callbacks_new(&callbacks) != 0 || nghttp2_option_new(&options) != 0)
+        return;
+    nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, on_begin_headers);
+    nghttp2_session_callbacks_set_on_header_callback(callbacks, on_header);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, on_frame_recv);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, on_data_chunk);
+    nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, on_stream_close);
+    /* Windows open as the application consumes the body, not as bytes
+     * arrive: a slow handler slows its client down. */
+    nghttp2_option_set_no_auto_window_update(options, 1);
+    /* nghttp2's own limits against floods: queued SETTINGS/PING answers a
+     * client does not read, SETTINGS entries, CONTINUATION frames, and the
+     * rate of stream resets (CVE-2023-44487). */
+    nghttp2_option_set_max_outbound_ack(options, 1000);
+    nghttp2_option_set_max_settings(options, 32);
+    nghttp2_option_set_max_continuations(options, 8);
+    nghttp2_option_set_stream_reset_rate_limit(options, 1000, 33);
+    ready = true;
+}
+
+/* ---- writing ---------------------------------------------------------------- */
+
+enum flush_result { FLUSH_DONE, FLUSH_BLOCKED, FLUSH_PROGRESS, FLUSH_FAILED };
+
+/* Gathers what nghttp2 has queued into h->out. False on a fatal error. */
+static bool gather(struct mhd_h2 *h)
+{
+    if (h->out == NULL && (h->out = mhd_alloc(OUT_CAP)) == NULL)
+        return false;
+    while (h->out_len + FRAME_MAX <= OUT_CAP) {
+        const uint8_t *p;
+        ssize_t n = nghttp2_session_mem_send(h->ng, &p);
+        if (n < 0) {
+            mhd_dlog(h->c->daemon, "HTTP/2: %s", nghttp2_strerror((int)n));
+            return false;
+        }
+        if (n == 0)
+            break;
+        if ((size_t)n > OUT_CAP - h->out_len) {
+            /* A frame larger than we planned for (a long header block):
+             * the buffer grows to take it, since nghttp2 keeps no copy. */
+            char *bigger = mhd_realloc(h->out, h->out_len + (size_t)n);
+            if (bigger == NULL)
+                return false;
+            h->out = bigger;
+            memcpy(h->out + h->out_len, p, (size_t)n);
+            h->out_len += (size_t)n;
+            break;
+        }
+        memcpy(h->out + h->out_len, p, (size_t)n);
+        h->out_len += (size_t)n;
+    }
+    return true;
+}
+
+static enum flush_result flush(struct mhd_h2 *h)
+{
+    struct MHD_Connection *c = h->c;
+    bool moved = false;
+    for (int i = 0; i < ROUNDS; i++) {
+        if (h->out_sent == h->out_len) {
+            h->out_sent = h->out_len = 0;
+            if (!nghttp2_session_want_write(h->ng))
+                return moved ? FLUSH_PROGRESS : FLUSH_DONE;
+            if (!gather(h))
+                return FLUSH_FAILED;
+            if (h->out_len == 0)
+                return moved ? FLUSH_PROGRESS : FLUSH_DONE;
+        }
+        if (!c->write_ready)
+            return FLUSH_BLOCKED;
+        struct iovec iov = {h->out + h->out_sent, h->out_len - h->out_sent};
+        size_t sent = 0;
+        enum mhd_io io = mhd_conn_tp(c)->writev(&c->xp, &iov, 1, false, &sent);
+        if (io == IO_AGAIN) {
+            c->write_ready = false;
+            return FLUSH_BLOCKED;
+        }
+        if (io != IO_DONE)
+            return FLUSH_FAILED;
+        h->out_sent += sent;
+        moved = true;
+    }
+    return FLUSH_PROGRESS;
+}
+
+/* ---- reading ---------------------------------------------------------------- */
+
+enum read_result { READ_NONE, READ_MORE, READ_END, READ_FAILED };
+
+static enum read_result feed(struct mhd_h2 *h, const char *buf, size_t len)
+{
+    h->in_recv = true;
+    ssize_t rv = nghttp2_session_mem_recv(h->ng, (const uint8_t *)buf, len);
+    h->in_recv = false;
+    if (rv < 0) {
+        /* A protocol error, a flood: nghttp2 has queued its GOAWAY. */
+        mhd_dlog(h->c->daemon, "HTTP/2: closing a connection: %s", nghttp2_strerror((int)rv));
+        h->failed = true;
+        return READ_END;
+    }
+    return READ_MORE;
+}
+
+static enum read_result read_some(struct mhd_h2 *h)
+{
+    struct MHD_Connection *c = h->c;
+    if (!c->read_ready || h->failed || !nghttp2_session_want_read(h->ng))
+        return READ_NONE;
+    /* Output first: a client that does not read gets nothing more read. */
+    if (h->out_len - h->out_sent > OUT_CAP / 2)
+        return READ_NONE;
+    if (c->mem == NULL && !mhd_conn_pool_take(c))
+        return READ_FAILED;
+    size_t got = 0;
+    enum mhd_io io = mhd_conn_tp(c)->recv(&c->xp, c->mem, c->mem_size, &got);
+    switch (io) {
+    case IO_DONE:
+        if (got < c->mem_size && mhd_conn_tp(c)->short_read_drains)
+            c->read_ready = false;
+        return feed(h, c->mem, got);
+    case IO_AGAIN:
+        mhd_conn_recv_blocked(c);
+        return READ_NONE;
+    case IO_EOF:
+        c->read_ready = false;
+        c->peer_eof = true;
+        return READ_END;
+    case IO_FAILED:
+        break;
+    }
+    return READ_FAILED;
+}
+
+/* ---- the carrier ------------------------------------------------------------- */
+
+void mhd_h2_mark_runnable(struct mhd_h2_stream *s)
+{
+    if (!mhd_link_is_linked(&s->rlink))
+        mhd_list_push_back(&s->h->runnable, &s->rlink);
+}
+
+void mhd_h2_flush_later(struct mhd_h2 *h)
+{
+    if (!h->in_recv)
+        mhd_conn_schedule(h->c);
+}
+
+static void run_streams(struct mhd_h2 *h)
+{
+    struct mhd_link *k;
+    while ((k = mhd_list_first(&h->runnable)) != NULL) {
+        mhd_list_remove(k);
+        mhd_h2_stream_run(mhd_container_of(k, struct mhd_h2_stream, rlink));
+    }
+}
+
+static void free_finished(struct mhd_h2 *h)
+{
+    struct mhd_link *k = mhd_list_first(&h->streams);
+    while (k != NULL) {
+        struct mhd_link *next = mhd_list_next(&h->streams, k);
+        struct mhd_h2_stream *s = mhd_container_of(k, struct mhd_h2_stream, c.link);
+        if (s->finished)
+            mhd_h2_stream_free(s);
+        k = next;
+    }
+}
+
+static void set_interest(struct mhd_h2 *h)
+{
+    struct MHD_Connection *c = h->c;
+    unsigned int want = 0;
+    if (!c->read_ready && !c->peer_eof && nghttp2_session_want_read(h->ng) && !h->failed &&
+        h->out_len - h->out_sent <= OUT_CAP / 2)
+        want |= MHD_POLL_IN;
+    if ((h->out_sent < h->out_len || c->xp.want_write) && !c->write_ready)
+        want |= MHD_POLL_OUT;
+    if (!mhd_conn_set_interest(c, want))
+        mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
+}
+
+static void session_process(struct MHD_Connection *c)
+{
+    struct mhd_h2 *h = c->proto_state;
+    bool more = false;
+    for (int round = 0; round < ROUNDS; round++) {
+        run_streams(h);
+        enum flush_result f = flush(h);
+        if (f == FLUSH_FAILED) {
+            mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
+            return;
+        }
+        enum read_result r = read_some(h);
+        if (r == READ_FAILED) {
+            mhd_conn_close(c, MHD_REQUEST_TERMINATED_READ_ERROR);
+            return;
+        }
+        if (r == READ_END && !h->failed) {
+            /* The client left: streams still open were abandoned. */
+            mhd_conn_close(c, h->live ? MHD_REQUEST_TERMINATED_CLIENT_ABORT
+                                      : MHD_REQUEST_TERMINATED_COMPLETED_OK);
+            return;
+        }
+        more = f == FLUSH_PROGRESS || r == READ_MORE || !mhd_list_is_empty(&h->runnable);
+        if (!more)
+            break;
+    }
+    free_finished(h);
+    if (more)
+        mhd_conn_schedule(c); /* a fair share is done: the others go first */
+    bool idle_out = h->out_sent == h->out_len && !nghttp2_session_want_write(h->ng);
+    if (idle_out && (h->failed || (!nghttp2_session_want_read(h->ng) && h->live == 0))) {
+        /* After GOAWAY (ours or the client's) and its last stream. */
+        mhd_conn_close(c, MHD_REQUEST_TERMINATED_COMPLETED_OK);
+        return;
+    }
+    if (idle_out && h->live == 0 && c->mem != NULL) {
+        /* Nothing in flight: the connection waits in the least memory. */
+        mhd_conn_pool_give(c);
+        mhd_free(h->out);
+        h->out = NULL;
+        h->out_len = h->out_sent = 0;
+    }
+    set_interest(h);
+}
+
+static bool session_start(struct MHD_Connection *c)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, init_once);
+    if (!ready)
+        return false;
+    struct mhd_h2 *h = mhd_calloc(1, sizeof(*h));
+    if (h == NULL)
+        return false;
+    h->c = c;
+    mhd_list_init(&h->streams);
+    mhd_list_init(&h->runnable);
+    if (nghttp2_session_server_new2(&h->ng, callbacks, h, options) != 0) {
+        mhd_free(h);
+        return false;
+    }
+    const struct mhd_config *cfg = &c->daemon->cfg;
+    /* A stream's window is what its request object can hold of the body
+     * besides its head; the head itself is bounded by the memory limit. */
+    uint32_t window = (uint32_t)(cfg->pool_size / 2);
+    if (window > 65535)
+        window = 65535;
+    nghttp2_settings_entry iv[] = {
+        {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, MAX_STREAMS},
+        {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, window},
+        {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, (uint32_t)cfg->pool_size},
+    };
+    if (nghttp2_submit_settings(h->ng, NGHTTP2_FLAG_NONE, iv, sizeof(iv) / sizeof(iv[0])) != 0 ||
+        nghttp2_session_set_local_window_size(h->ng, NGHTTP2_FLAG_NONE, 0, CONN_WINDOW) != 0) {
+        nghttp2_session_del(h->ng);
+        mhd_free(h);
+        return false;
+    }
+    c->proto = &mhd_h2_protocol;
+    c->proto_state = h;
+    mhd_conn_set_state(c, CONN_PROTOCOL);
+    /* What HTTP/1.1 read already (the preface, maybe more) is nghttp2's;
+     * a failure there shows in the first round. */
+    if (c->mem != NULL && c->rlen > c->rpos)
+        (void)feed(h, c->rbuf + c->rpos, c->rlen - c->rpos);
+    if (c->mem != NULL)
+        c->rlen = c->rpos = 0;
+    return true;
+}
+
+/* The carrier closes: its streams end with the same reason. */
+static void session_close(struct MHD_Connection *c, enum MHD_RequestTerminationCode why)
+{
+    struct mhd_h2 *h = c->proto_state;
+    for (struct mhd_link *k = mhd_list_first(&h->streams); k; k = mhd_list_next(&h->streams, k)) {
+        struct mhd_h2_stream *s = mhd_container_of(k, struct mhd_h2_stream, c.link);
+        if (!s->finished) {
+            mhd_conn_notify_completed(&s->c, why);
+            mhd_h2_stream_closed(s, NGHTTP2_CANCEL);
+        }
+    }
+}
+
+static void session_release(struct MHD_Connection *c)
+{
+    struct mhd_h2 *h = c->proto_state;
+    if (h == NULL)
+        return;
+    struct mhd_link *k;
+    while ((k = mhd_list_first(&h->streams)) != NULL)
+        mhd_h2_stream_free(mhd_container_of(k, struct mhd_h2_stream, c.link));
+    nghttp2_session_del(h->ng);
+    mhd_free(h->out);
+    mhd_free(h);
+    c->proto_state = NULL;
+}
+
+/* The daemon quiesces: no new streams, the open ones finish, then close. */
+static void session_quiesce(struct MHD_Connection *c)
+{
+    struct mhd_h2 *h = c->proto_state;
+    if (h->goaway)
+        return;
+    h->goaway = true;
+    nghttp2_submit_goaway(h->ng, NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(h->ng),
+                          NGHTTP2_NO_ERROR, NULL, 0);
+    mhd_conn_schedule(c);
+}
+
+const struct mhd_protocol mhd_h2_protocol = {
+    .name = "h2",
+    .start = session_start,
+    .process = session_process,
+    .close = session_close,
+    .release = session_release,
+    .suspend = NULL,
+    .quiesce = session_quiesce,
+};

@@ -1,0 +1,448 @@
+/* HTTP/2 streams as requests. Each stream is a struct MHD_Connection of its
+ * own (struct mhd_h2_stream begins with one) whose values, pool, handler
+ * calls, queueing, suspension and completion are the library's usual ones;
+ * what differs is where its bytes come from: nghttp2 hands over decoded
+ * fields and body bytes, and the stream's response goes back through
+ * nghttp2 (reply.c).
+ *
+ * The pool of a stream holds, from the front, the field names and values
+ * (nghttp2's are transient), then the body bytes not yet consumed by the
+ * handler; from the back, the value list entries. The body never outgrows
+ * it: the stream's flow-control window opens only by what the handler
+ * consumes. */
+#include "h2/h2_internal.h"
+
+#include <string.h>
+
+#include "response/response.h"
+#include "util/alloc.h"
+#include "util/panic.h"
+
+struct mhd_h2_stream *mhd_h2_stream_new(struct mhd_h2 *h, int32_t id)
+{
+    struct mhd_h2_stream *s = mhd_calloc(1, sizeof(*s));
+    if (s == NULL)
+        return NULL;
+    struct MHD_Connection *c = &s->c, *carrier = h->c;
+    mhd_link_init(&c->link);
+    mhd_link_init(&c->tlink);
+    mhd_link_init(&c->qlink);
+    mhd_link_init(&c->rslink);
+    mhd_link_init(&c->blink);
+    mhd_link_init(&s->rlink);
+    c->worker = carrier->worker;
+    c->daemon = carrier->daemon;
+    c->fd = -1;
+    c->item.fd = -1;
+    c->item.index = -1;
+    mhd_xport_init_plain(&c->xp, -1);
+    c->carrier = carrier;
+    c->proto = &mhd_h2_stream_protocol;
+    c->proto_state = s;
+    c->state = CONN_HEAD;
+    memcpy(&c->addr, &carrier->addr, sizeof(c->addr));
+    c->addr_len = carrier->addr_len;
+    if (!mhd_conn_pool_take(c)) {
+        mhd_free(s);
+        return NULL;
+    }
+    s->h = h;
+    s->id = id;
+    mhd_list_push_back(&h->streams, &c->link);
+    h->live++;
+    return s;
+}
+
+void mhd_h2_stream_free(struct mhd_h2_stream *s)
+{
+    struct MHD_Connection *c = &s->c;
+    if (!s->finished)
+        mhd_h2_stream_closed(s, NGHTTP2_CANCEL);
+    mhd_list_remove(&c->link);
+    mhd_conn_pool_give(c);
+    mhd_free(s);
+}
+
+/* ---- the request head ------------------------------------------------------- */
+
+/* Copies bytes into the front of the pool, 0-terminated; NULL when full. */
+static char *keep(struct MHD_Connection *c, const uint8_t *p, size_t len)
+{
+    if (mhd_conn_pool_free_space(c) < len + 1)
+        return NULL;
+    char *dst = c->rbuf + c->rlen;
+    memcpy(dst, p, len);
+    dst[len] = '\0';
+    c->rlen += len + 1;
+    return dst;
+}
+
+/* Joins Cookie field lines with "; " (RFC 9113, 8.2.3). */
+static bool add_cookie(struct mhd_h2_stream *s, const uint8_t *v, size_t len)
+{
+    struct MHD_Connection *c = &s->c;
+    size_t need = s->cookie_len + (s->cookie_len ? 2 : 0) + len + 1;
+    if (mhd_conn_pool_free_space(c) < need)
+        return false;
+    char *dst = c->rbuf + c->rlen;
+    size_t n = 0;
+    if (s->cookie_len) {
+        memmove(dst, s->cookie, s->cookie_len);
+        memcpy(dst + s->cookie_len, "; ", 2);
+        n = s->cookie_len + 2;
+    }
+    memcpy(dst + n, v, len);
+    dst[n + len] = '\0';
+    c->rlen += need;
+    s->cookie = dst;
+    s->cookie_len = n + len;
+    return true;
+}
+
+static bool is_name(const uint8_t *name, size_t len, const char *want)
+{
+    return len == strlen(want) && memcmp(name, want, len) == 0;
+}
+
+int mhd_h2_stream_field(struct mhd_h2_stream *s, const uint8_t *name, size_t name_len,
+                        const uint8_t *value, size_t value_len)
+{
+    struct MHD_Connection *c = &s->c;
+    struct mhd_request *rq = &c->rq;
+    if (s->too_large)
+        return 0;
+    s->head_bytes += name_len + value_len + 32;
+    if (s->headers_done) {
+        /* Trailers: the application sees them as footers. */
+        char *n = keep(c, name, name_len), *v = n ? keep(c, value, value_len) : NULL;
+        if (v == NULL || !mhd_conn_add_value(c, MHD_FOOTER_KIND, n, name_len, v, value_len))
+            s->too_large = true;
+        return 0;
+    }
+    if (name_len > 0 && name[0] == ':') {
+        char *v = keep(c, value, value_len);
+        if (v == NULL) {
+            s->too_large = true;
+            return 0;
+        }
+        if (is_name(name, name_len, ":method")) {
+            rq->head.method = v;
+            rq->head.method_len = value_len;
+        } else if (is_name(name, name_len, ":path")) {
+            rq->head.target = v;
+            rq->head.target_len = value_len;
+        } else if (is_name(name, name_len, ":authority") && !s->has_host) {
+            /* Programs ask for "Host"; HTTP/2 says :authority. */
+            s->has_host = mhd_conn_add_value(c, MHD_HEADER_KIND, "Host", 4, v, value_len);
+            if (!s->has_host)
+                s->too_large = true;
+        }
+        return 0;
+    }
+    if (is_name(name, name_len, "cookie")) {
+        if (!add_cookie(s, value, value_len))
+            s->too_large = true;
+        return 0;
+    }
+    char *n = keep(c, name, name_len), *v = n ? keep(c, value, value_len) : NULL;
+    if (v == NULL || !mhd_conn_add_value(c, MHD_HEADER_KIND, n, name_len, v, value_len)) {
+        s->too_large = true;
+        return 0;
+    }
+    if (is_name(name, name_len, "host"))
+        s->has_host = true;
+    if (is_name(name, name_len, "expect") && value_len == 12 &&
+        mhd_http_str_eq_nocase(v, "100-continue", 12))
+        rq->head.expect_continue = true;
+    return 0;
+}
+
+/* The library answers by itself (a head that did not fit, a handler that
+ * took no body): the stream gets the error status, the rest is dropped. */
+static void error_reply(struct mhd_h2_stream *s, unsigned int status)
+{
+    struct MHD_Connection *c = &s->c;
+    if (s->submitted || s->finished)
+        return;
+    if (c->tx.resp != NULL) {
+        mhd_response_unref(c->tx.resp);
+        c->tx.resp = NULL;
+    }
+    c->tx.resp = mhd_conn_error_response(status);
+    if (c->tx.resp == NULL) {
+        mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
+        return;
+    }
+    c->tx.status = status;
+    c->rq.error_reply = true;
+    s->discard_body = true;
+    c->rpos = c->rlen; /* the body bytes held are dropped */
+    if (!mhd_h2_submit_reply(s))
+        mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
+}
+
+static const char version_h2[] = "HTTP/2";
+
+void mhd_h2_stream_head_done(struct mhd_h2_stream *s, bool end_stream)
+{
+    struct MHD_Connection *c = &s->c;
+    struct mhd_request *rq = &c->rq;
+    s->headers_done = true;
+    s->end_stream = end_stream;
+    rq->head.version = (char *)(uintptr_t)version_h2;
+    rq->head.version_len = sizeof(version_h2) - 1;
+    rq->head.version_major = 2;
+    rq->head.version_minor = 0;
+    rq->http11 = true; /* HTTP/1.1 semantics: interim answers, persistent */
+    rq->keep_alive = true;
+    rq->head_size = s->head_bytes;
+    bool ok = !s->too_large && rq->head.method != NULL && rq->head.target != NULL;
+    if (ok && s->cookie != NULL)
+        ok = mhd_conn_add_value(c, MHD_HEADER_KIND, "Cookie", 6, s->cookie, s->cookie_len);
+    if (ok)
+        ok = mhd_conn_request_ready(c);
+    s->body_start = c->rlen;
+    c->rpos = c->rlen;
+    mhd_conn_set_state(c, CONN_FIRST_CALL);
+    if (!ok) {
+        error_reply(s, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE);
+        return;
+    }
+    rq->has_body = !end_stream;
+    rq->continue_due = !end_stream && rq->head.expect_continue;
+    mhd_h2_mark_runnable(s);
+}
+
+/* Drops body bytes the handler consumed, so the pool never fills with them. */
+static void compact(struct mhd_h2_stream *s)
+{
+    struct MHD_Connection *c = &s->c;
+    if (c->rpos == s->body_start)
+        return;
+    size_t left = c->rlen - c->rpos;
+    if (left)
+        memmove(c->rbuf + s->body_start, c->rbuf + c->rpos, left);
+    c->rpos = s->body_start;
+    c->rlen = s->body_start + left;
+}
+
+int mhd_h2_stream_data(struct mhd_h2_stream *s, const uint8_t *data, size_t len)
+{
+    struct MHD_Connection *c = &s->c;
+    nghttp2_session *ng = s->h->ng;
+    if (s->discard_body || c->state == CONN_CLOSED) {
+        nghttp2_session_consume(ng, s->id, len);
+        return 0;
+    }
+    if (mhd_conn_pool_free_space(c) < len)
+        compact(s);
+    if (mhd_conn_pool_free_space(c) < len) {
+        /* More than the window allows, or a head that took half the
+         * pool: the request cannot be held. */
+        nghttp2_session_consume(ng, s->id, len);
+        error_reply(s, MHD_HTTP_CONTENT_TOO_LARGE);
+        return 0;
+    }
+    memcpy(c->rbuf + c->rlen, data, len);
+    c->rlen += len;
+    mhd_h2_mark_runnable(s);
+    return 0;
+}
+
+void mhd_h2_stream_end(struct mhd_h2_stream *s)
+{
+    s->end_stream = true;
+    mhd_h2_mark_runnable(s);
+}
+
+void mhd_h2_stream_closed(struct mhd_h2_stream *s, uint32_t error_code)
+{
+    struct MHD_Connection *c = &s->c;
+    struct mhd_h2 *h = s->h;
+    if (s->finished)
+        return;
+    s->finished = true;
+    h->live--;
+    if (c->suspended)
+        h->suspended--;
+    bool complete = error_code == NGHTTP2_NO_ERROR && s->submitted && s->body_eof;
+    mhd_conn_notify_completed(c, complete ? MHD_REQUEST_TERMINATED_COMPLETED_OK
+                                          : MHD_REQUEST_TERMINATED_CLIENT_ABORT);
+    if (c->tx.resp != NULL) {
+        mhd_response_unref(c->tx.resp);
+        c->tx.resp = NULL;
+    }
+    if (mhd_link_is_linked(&s->rlink))
+        mhd_list_remove(&s->rlink);
+    if (c->in_ready) {
+        mhd_list_remove(&c->qlink);
+        c->in_ready = false;
+    }
+    mhd_backoff_reset(c);
+    mhd_worker_cancel_resume(c->worker, c);
+    c->state = CONN_CLOSED;
+    nghttp2_session_set_stream_user_data(h->ng, s->id, NULL);
+}
+
+/* ---- the application's side ----------------------------------------------- */
+
+static bool submit(struct mhd_h2_stream *s)
+{
+    struct MHD_Connection *c = &s->c;
+    if (!s->end_stream) {
+        /* Answered before the request's body was asked for: it is never
+         * read; what arrives is dropped, the client is told to stop. */
+        s->discard_body = true;
+        nghttp2_session_consume(s->h->ng, s->id, c->rlen - c->rpos);
+        c->rpos = c->rlen;
+    }
+    if (!mhd_h2_submit_reply(s)) {
+        mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
+        return false;
+    }
+    return true;
+}
+
+/* Offers the buffered body to the handler. False when the stream must wait
+ * (for bytes, a resume) or is done with. */
+static bool deliver(struct mhd_h2_stream *s)
+{
+    struct MHD_Connection *c = &s->c;
+    size_t avail = c->rlen - c->rpos;
+    size_t size = avail;
+    if (!mhd_conn_call_handler(c, CALL_BODY, c->rbuf + c->rpos, &size))
+        return false;
+    if (size > avail)
+        mhd_panic("access handler reported more unprocessed upload data than it was given");
+    size_t used = avail - size;
+    c->rpos += used;
+    if (used) {
+        nghttp2_session_consume(s->h->ng, s->id, used);
+        mhd_h2_flush_later(s->h);
+    }
+    if (c->suspended)
+        return false;
+    if (used == 0 && (s->end_stream || mhd_conn_pool_free_space(c) == 0)) {
+        /* Everything is here, or nothing more fits, and the handler took
+         * none of it: waiting cannot help. */
+        error_reply(s, MHD_HTTP_INTERNAL_SERVER_ERROR);
+        return false;
+    }
+    return used != 0;
+}
+
+void mhd_h2_stream_run(struct mhd_h2_stream *s)
+{
+    struct MHD_Connection *c = &s->c;
+    struct mhd_request *rq = &c->rq;
+    size_t zero = 0;
+    while (!c->suspended && !s->finished) {
+        switch (c->state) {
+        case CONN_FIRST_CALL:
+            if (c->tx.resp == NULL) {
+                if (!mhd_conn_call_handler(c, CALL_FIRST, NULL, &zero))
+                    return;
+                if (c->tx.resp == NULL && c->suspended)
+                    return;
+            }
+            if (c->tx.resp != NULL) {
+                rq->early_response = true;
+                submit(s);
+                return;
+            }
+            if (rq->continue_due && !s->continue_sent && c->rlen == c->rpos) {
+                s->continue_sent = true;
+                if (!mhd_h2_submit_continue(s)) {
+                    mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
+                    return;
+                }
+            }
+            mhd_conn_set_state(c, rq->has_body ? CONN_BODY : CONN_FINAL_CALL);
+            break;
+        case CONN_BODY:
+            if (c->rlen > c->rpos) {
+                if (!deliver(s))
+                    return;
+                break;
+            }
+            if (!s->end_stream)
+                return; /* more body to come */
+            mhd_conn_set_state(c, CONN_FINAL_CALL);
+            break;
+        case CONN_FINAL_CALL:
+            if (c->tx.resp == NULL && !mhd_conn_call_handler(c, CALL_FINAL, NULL, &zero))
+                return;
+            if (c->tx.resp != NULL) {
+                submit(s);
+                return;
+            }
+            if (!c->suspended)
+                mhd_conn_schedule(c); /* asked again on the next round */
+            return;
+        case CONN_SEND:
+            if (s->deferred) {
+                /* The content reader may have data now. */
+                s->deferred = false;
+                nghttp2_session_resume_data(s->h->ng, s->id);
+                mhd_h2_flush_later(s->h);
+            }
+            return;
+        default:
+            return;
+        }
+    }
+}
+
+/* ---- the stream protocol --------------------------------------------------- */
+
+/* From the worker: a resume, a content reader's pause that ended, a final
+ * call to repeat. */
+static void stream_process(struct MHD_Connection *c)
+{
+    struct mhd_h2_stream *s = h2_stream_of(c);
+    mhd_h2_stream_run(s);
+    mhd_h2_flush_later(s->h);
+}
+
+/* The stream is given up (its handler said MHD_NO): it is reset; the
+ * connection and its other streams go on. */
+static void stream_close(struct MHD_Connection *c, enum MHD_RequestTerminationCode why)
+{
+    struct mhd_h2_stream *s = h2_stream_of(c);
+    if (s->finished || c->state == CONN_CLOSED)
+        return;
+    mhd_conn_notify_completed(c, why);
+    if (c->tx.resp != NULL) {
+        mhd_response_unref(c->tx.resp);
+        c->tx.resp = NULL;
+    }
+    c->state = CONN_CLOSED;
+    nghttp2_submit_rst_stream(s->h->ng, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_INTERNAL_ERROR);
+    mhd_h2_flush_later(s->h);
+}
+
+static void stream_suspend(struct MHD_Connection *c, bool on)
+{
+    struct mhd_h2_stream *s = h2_stream_of(c);
+    struct MHD_Connection *carrier = s->h->c;
+    if (s->finished)
+        return;
+    if (on) {
+        /* A long poll keeps its connection, as a suspended HTTP/1.1
+         * connection keeps its socket: no timeout while one waits. */
+        if (s->h->suspended++ == 0)
+            mhd_timeout_detach(carrier);
+    } else if (s->h->suspended > 0 && --s->h->suspended == 0) {
+        mhd_timeout_touch(carrier->worker, carrier);
+    }
+}
+
+const struct mhd_protocol mhd_h2_stream_protocol = {
+    .name = "h2-stream",
+    .start = NULL,
+    .process = stream_process,
+    .close = stream_close,
+    .release = NULL,
+    .suspend = stream_suspend,
+    .quiesce = NULL,
+};
