@@ -11,7 +11,10 @@
 # by it and heavy tests shrink; the per-program limit grows with it too).
 # The integration programs named in tests/tls_programs run a second time
 # over TLS (TEST_TLS=1, see tests/lib/tlstest.h), shown as "prog [tls]";
-# TEST_TLS_RUN=0 leaves that second run out.
+# TEST_TLS_RUN=0 leaves that second run out. They run a third time over
+# HTTP/2 on TLS (TEST_TLS=1 TEST_H2=1: libcurl negotiates h2 by ALPN and
+# the server has MHD_HTTP2=1), shown as "prog [h2]"; TEST_H2_RUN=0 leaves
+# that run out.
 BUILD=${BUILD:-build}
 TEST_TIMEOUT=${TEST_TIMEOUT:-120}
 TEST_JOBS=${TEST_JOBS:-2}
@@ -22,14 +25,19 @@ trap 'rm -rf "$out"' EXIT
 
 progs=$(find "$BUILD/tests" -type f -perm -u+x -name 'test_*' | sort)
 [ -n "$TEST_FILTER" ] && progs=$(echo "$progs" | grep -- "$TEST_FILTER")
-# The second run over TLS: "tls:" in front of the program's path.
+# The second run over TLS, "tls:" in front of the program's path, and the
+# third over HTTP/2 on TLS, "h2:" in front.
 if [ "${TEST_TLS_RUN:-1}" != 0 ] && [ -f tests/tls_programs ]; then
+    kinds="tls"
+    [ "${TEST_H2_RUN:-1}" != 0 ] && kinds="tls h2"
     for t in $(grep -v '^#' tests/tls_programs); do
         p="$BUILD/tests/integ/$t"
         [ -x "$p" ] || continue
-        [ -n "$TEST_FILTER" ] && ! echo "$p [tls]" | grep -q -- "$TEST_FILTER" && continue
-        progs="$progs
-tls:$p"
+        for k in $kinds; do
+            [ -n "$TEST_FILTER" ] && ! echo "$p [$k]" | grep -q -- "$TEST_FILTER" && continue
+            progs="$progs
+$k:$p"
+        done
     done
 fi
 for s in tests/scripts/test_*.sh; do
@@ -42,16 +50,25 @@ done
 run_one() {
     prog=$1
     tls=0
+    h2=0
     label=$prog
+    name=
     case "$prog" in
     tls:*)
         prog=${prog#tls:}
         tls=1
         label="$prog [tls]"
+        name=-tls
+        ;;
+    h2:*)
+        prog=${prog#h2:}
+        tls=1
+        h2=1
+        label="$prog [h2]"
+        name=-h2
         ;;
     esac
-    name=$(echo "$prog" | sed "s|^$BUILD/||; s|/|_|g")
-    [ "$tls" = 1 ] && name="$name-tls"
+    name=$(echo "$prog" | sed "s|^$BUILD/||; s|/|_|g")$name
     log="$out/$name.log"
     start=$(date +%s.%N)
     case "$prog" in
@@ -59,7 +76,7 @@ run_one() {
     *) wrapper=$TEST_WRAPPER ;;
     esac
     # shellcheck disable=SC2086
-    BUILD=$BUILD TEST_TLS=$tls timeout -k 5 "$((TEST_TIMEOUT * TEST_SLOW))" $wrapper "$prog" >"$log" 2>&1
+    BUILD=$BUILD TEST_TLS=$tls TEST_H2=$h2 timeout -k 5 "$((TEST_TIMEOUT * TEST_SLOW))" $wrapper "$prog" >"$log" 2>&1
     rc=$?
     secs=$(echo "$(date +%s.%N) - $start" | bc)
     res=$(grep '^RESULT ' "$log" | tail -n 1)

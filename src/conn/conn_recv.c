@@ -333,7 +333,8 @@ bool mhd_conn_request_ready(struct MHD_Connection *c)
     struct mhd_request *rq = &c->rq;
     call_uri_log(c);
     rq->method = method_kind(rq->head.method, rq->head.method_len);
-    return prepare_target(c) && prepare_cookies(c);
+    /* As for HTTP/1.1, the request leaves room for its reply. */
+    return prepare_target(c) && prepare_cookies(c) && mhd_conn_pool_free_space(c) >= reply_room(c);
 }
 
 /* Handles the end of the client's data while a head is expected: quietly

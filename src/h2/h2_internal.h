@@ -38,6 +38,7 @@ struct mhd_h2_stream {
     unsigned int error_status;
     bool submitted;    /* the response's HEADERS are queued */
     bool body_eof;     /* every body byte was handed to nghttp2 */
+    bool body_failed;  /* the content reader reported an error */
     bool deferred;     /* the body waits for data (content reader said 0) */
     bool finished;     /* the stream is closed on the wire */
     bool discard_body; /* answered early: request body bytes are dropped */

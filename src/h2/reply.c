@@ -67,6 +67,16 @@ static int count_fields(const struct MHD_Response *r)
     return n;
 }
 
+/* The bytes a field list takes as an HTTP/1.1 head would ("Name: value"
+ * and its line end), to bound it by the connection's memory alike. */
+static size_t list_size(const nghttp2_nv *list, int n)
+{
+    size_t size = 0;
+    for (int i = 0; i < n; i++)
+        size += list[i].namelen + list[i].valuelen + 4;
+    return size;
+}
+
 /* ---- the body ---------------------------------------------------------------- */
 
 static size_t copy_iovec(struct MHD_Connection *c, uint8_t *dst, size_t max)
@@ -114,7 +124,12 @@ static ssize_t read_body(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t l
     if (r == NULL || s->finished)
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
     uint64_t size = r->size;
+    /* The length goes out as Content-Length unless the application forced
+     * chunks (as over HTTP/1.1); only then can the client tell a short body. */
+    bool announced = size != MHD_SIZE_UNKNOWN && !r->force_chunked;
     size_t max = length;
+    if (r->kind == BODY_CALLBACK && r->block_size != 0 && r->block_size < max)
+        max = r->block_size; /* the reader is never asked for more than its block */
     if (size != MHD_SIZE_UNKNOWN && size - tx->body_pos < max)
         max = (size_t)(size - tx->body_pos);
     ssize_t n = 0;
@@ -139,12 +154,17 @@ static ssize_t read_body(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t l
                 mhd_backoff_wait(c->worker, c);
             return NGHTTP2_ERR_DEFERRED;
         }
-        if (n == MHD_CONTENT_READER_END_OF_STREAM) {
-            if (size != MHD_SIZE_UNKNOWN)
-                return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* shorter than announced */
+        if (n == MHD_CONTENT_READER_END_OF_STREAM ||
+            (n == MHD_CONTENT_READER_END_WITH_ERROR && announced)) {
+            /* The end, or an end before the announced length: the stream
+             * ends with what was sent, and the client sees it is short
+             * (its Content-Length says more), as over HTTP/1.1. */
+            s->body_failed = n == MHD_CONTENT_READER_END_WITH_ERROR;
             n = 0;
             end = true;
         } else if (n < 0 || (size_t)n > max) {
+            /* A failing reader of a body whose length was not announced:
+             * only a reset tells the client the body is not whole. */
             return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
         }
     }
@@ -195,13 +215,24 @@ bool mhd_h2_submit_reply(struct mhd_h2_stream *s)
         n = -1;
     }
     pthread_mutex_unlock(&r->lock);
-    if (n < 0)
-        return false;
+    /* The reply's fields are bounded by the connection's memory, as an
+     * HTTP/1.1 head is: a reply that does not fit gets 500 instead. */
+    if (n < 0 || list_size(list, n) > mhd_conn_pool_free_space(c)) {
+        if (c->rq.error_reply)
+            return false;
+        mhd_dlog(c->daemon, "The reply does not fit in the connection's memory");
+        mhd_response_unref(c->tx.resp);
+        c->tx.resp = mhd_conn_error_response(MHD_HTTP_INTERNAL_SERVER_ERROR);
+        c->tx.status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+        c->rq.error_reply = true;
+        return c->tx.resp != NULL && mhd_h2_submit_reply(s);
+    }
     if (!r->app_date) {
         const char *date = mhd_worker_date(c->worker);
         list[n++] = nv((const uint8_t *)"date", 4, date, strlen(date));
     }
-    if (r->size != MHD_SIZE_UNKNOWN && !r->app_content_length && !bodyless_status(status)) {
+    if (r->size != MHD_SIZE_UNKNOWN && !r->force_chunked && !r->app_content_length &&
+        !bodyless_status(status)) {
         int l = snprintf(len, 24, "%llu", (unsigned long long)r->size);
         list[n++] = nv((const uint8_t *)"content-length", 14, len, (size_t)l);
     }

@@ -127,28 +127,39 @@ static int on_stream_close(nghttp2_session *ng, int32_t id, uint32_t error_code,
 }
 
 static nghttp2_session_callbacks *callbacks;
-static nghttp2_option *options;
+/* Strict (RFC 9113) and, for negative client discipline levels, lenient
+ * about whitespace around field values, which the stream then trims as
+ * HTTP/1.1 does. */
+static nghttp2_option *options, *lenient;
 static bool ready;
+
+static void set_limits(nghttp2_option *o)
+{
+    /* Windows open as the application consumes the body, not as bytes
+     * arrive: a slow handler slows its client down. */
+    nghttp2_option_set_no_auto_window_update(o, 1);
+    /* nghttp2's own limits against floods: queued SETTINGS/PING answers a
+     * client does not read, SETTINGS entries, CONTINUATION frames, and the
+     * rate of stream resets (CVE-2023-44487). */
+    nghttp2_option_set_max_outbound_ack(o, 1000);
+    nghttp2_option_set_max_settings(o, 32);
+    nghttp2_option_set_max_continuations(o, 8);
+    nghttp2_option_set_stream_reset_rate_limit(o, 1000, 33);
+}
 
 static void init_once(void)
 {
-    if (nghttp2_session_callbacks_new(&callbacks) != 0 || nghttp2_option_new(&options) != 0)
+    if (nghttp2_session_callbacks_new(&callbacks) != 0 || nghttp2_option_new(&options) != 0 ||
+        nghttp2_option_new(&lenient) != 0)
         return;
     nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, on_begin_headers);
     nghttp2_session_callbacks_set_on_header_callback(callbacks, on_header);
     nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, on_frame_recv);
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, on_data_chunk);
     nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, on_stream_close);
-    /* Windows open as the application consumes the body, not as bytes
-     * arrive: a slow handler slows its client down. */
-    nghttp2_option_set_no_auto_window_update(options, 1);
-    /* nghttp2's own limits against floods: queued SETTINGS/PING answers a
-     * client does not read, SETTINGS entries, CONTINUATION frames, and the
-     * rate of stream resets (CVE-2023-44487). */
-    nghttp2_option_set_max_outbound_ack(options, 1000);
-    nghttp2_option_set_max_settings(options, 32);
-    nghttp2_option_set_max_continuations(options, 8);
-    nghttp2_option_set_stream_reset_rate_limit(options, 1000, 33);
+    set_limits(options);
+    set_limits(lenient);
+    nghttp2_option_set_no_rfc9113_leading_and_trailing_ws_validation(lenient, 1);
     ready = true;
 }
 
@@ -371,7 +382,8 @@ static bool session_start(struct MHD_Connection *c)
     h->c = c;
     mhd_list_init(&h->streams);
     mhd_list_init(&h->runnable);
-    if (nghttp2_session_server_new2(&h->ng, callbacks, h, options) != 0) {
+    bool tolerant = c->daemon->cfg.discipline < 0;
+    if (nghttp2_session_server_new2(&h->ng, callbacks, h, tolerant ? lenient : options) != 0) {
         mhd_free(h);
         return false;
     }
@@ -384,7 +396,10 @@ static bool session_start(struct MHD_Connection *c)
     nghttp2_settings_entry iv[] = {
         {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, MAX_STREAMS},
         {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, window},
-        {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, (uint32_t)cfg->pool_size},
+        /* Advice to the client; what does not fit in the request's memory
+         * gets the status of the part that takes the room (501, 414, 431),
+         * as over HTTP/1.1. HTTP/2 counts 32 bytes more per field. */
+        {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, (uint32_t)(2 * cfg->pool_size)},
     };
     if (nghttp2_submit_settings(h->ng, NGHTTP2_FLAG_NONE, iv, sizeof(iv) / sizeof(iv[0])) != 0 ||
         nghttp2_session_set_local_window_size(h->ng, NGHTTP2_FLAG_NONE, 0, CONN_WINDOW) != 0) {

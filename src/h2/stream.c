@@ -104,6 +104,20 @@ static bool is_name(const uint8_t *name, size_t len, const char *want)
     return len == strlen(want) && memcmp(name, want, len) == 0;
 }
 
+/* The status for a head that does not fit, named after the part that was
+ * being stored, as for HTTP/1.1: 501 the method, 414 the target, 431 the
+ * other fields. */
+static void too_large(struct mhd_h2_stream *s, const uint8_t *name, size_t name_len)
+{
+    s->too_large = true;
+    if (name_len == 7 && memcmp(name, ":method", 7) == 0)
+        s->error_status = MHD_HTTP_NOT_IMPLEMENTED;
+    else if (name_len == 5 && memcmp(name, ":path", 5) == 0)
+        s->error_status = MHD_HTTP_URI_TOO_LONG;
+    else
+        s->error_status = MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE;
+}
+
 int mhd_h2_stream_field(struct mhd_h2_stream *s, const uint8_t *name, size_t name_len,
                         const uint8_t *value, size_t value_len)
 {
@@ -111,18 +125,27 @@ int mhd_h2_stream_field(struct mhd_h2_stream *s, const uint8_t *name, size_t nam
     struct mhd_request *rq = &c->rq;
     if (s->too_large)
         return 0;
+    /* Whitespace around a value reaches here only at negative discipline
+     * levels (nghttp2 refuses it otherwise, RFC 9113 8.2.1): trimmed, as
+     * HTTP/1.1 trims it. */
+    while (value_len > 0 && (value[0] == ' ' || value[0] == '\t')) {
+        value++;
+        value_len--;
+    }
+    while (value_len > 0 && (value[value_len - 1] == ' ' || value[value_len - 1] == '\t'))
+        value_len--;
     s->head_bytes += name_len + value_len + 32;
     if (s->headers_done) {
         /* Trailers: the application sees them as footers. */
         char *n = keep(c, name, name_len), *v = n ? keep(c, value, value_len) : NULL;
         if (v == NULL || !mhd_conn_add_value(c, MHD_FOOTER_KIND, n, name_len, v, value_len))
-            s->too_large = true;
+            too_large(s, name, name_len);
         return 0;
     }
     if (name_len > 0 && name[0] == ':') {
         char *v = keep(c, value, value_len);
         if (v == NULL) {
-            s->too_large = true;
+            too_large(s, name, name_len);
             return 0;
         }
         if (is_name(name, name_len, ":method")) {
@@ -135,18 +158,18 @@ int mhd_h2_stream_field(struct mhd_h2_stream *s, const uint8_t *name, size_t nam
             /* Programs ask for "Host"; HTTP/2 says :authority. */
             s->has_host = mhd_conn_add_value(c, MHD_HEADER_KIND, "Host", 4, v, value_len);
             if (!s->has_host)
-                s->too_large = true;
+                too_large(s, name, name_len);
         }
         return 0;
     }
     if (is_name(name, name_len, "cookie")) {
         if (!add_cookie(s, value, value_len))
-            s->too_large = true;
+            too_large(s, name, name_len);
         return 0;
     }
     char *n = keep(c, name, name_len), *v = n ? keep(c, value, value_len) : NULL;
     if (v == NULL || !mhd_conn_add_value(c, MHD_HEADER_KIND, n, name_len, v, value_len)) {
-        s->too_large = true;
+        too_large(s, name, name_len);
         return 0;
     }
     if (is_name(name, name_len, "host"))
@@ -176,7 +199,14 @@ static void error_reply(struct mhd_h2_stream *s, unsigned int status)
     c->tx.status = status;
     c->rq.error_reply = true;
     s->discard_body = true;
-    c->rpos = c->rlen; /* the body bytes held are dropped */
+    /* The request will never reach the handler: its fields and body make
+     * room for the reply, as over HTTP/1.1. */
+    c->rq.kv_first = c->rq.kv_last = NULL;
+    c->rq.method = METHOD_OTHER;
+    s->cookie = NULL;
+    s->body_start = 0;
+    c->rlen = c->rpos = 0;
+    c->back = c->mem_size & ~(size_t)7;
     if (!mhd_h2_submit_reply(s))
         mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
 }
@@ -205,7 +235,14 @@ void mhd_h2_stream_head_done(struct mhd_h2_stream *s, bool end_stream)
     c->rpos = c->rlen;
     mhd_conn_set_state(c, CONN_FIRST_CALL);
     if (!ok) {
-        error_reply(s, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE);
+        /* Named after the part that takes the room, as for HTTP/1.1. */
+        size_t parts = rq->head.method_len + rq->head.target_len;
+        size_t fields = s->head_bytes > parts ? s->head_bytes - parts : 0;
+        unsigned int status = s->error_status;
+        if (status == 0)
+            status = mhd_http_result_status(
+                mhd_http_too_large(rq->head.method_len, rq->head.target_len, fields));
+        error_reply(s, status ? status : MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE);
         return;
     }
     rq->has_body = !end_stream;
@@ -266,8 +303,15 @@ void mhd_h2_stream_closed(struct mhd_h2_stream *s, uint32_t error_code)
     if (c->suspended)
         h->suspended--;
     bool complete = error_code == NGHTTP2_NO_ERROR && s->submitted && s->body_eof;
-    mhd_conn_notify_completed(c, complete ? MHD_REQUEST_TERMINATED_COMPLETED_OK
-                                          : MHD_REQUEST_TERMINATED_CLIENT_ABORT);
+    enum MHD_RequestTerminationCode why = MHD_REQUEST_TERMINATED_CLIENT_ABORT;
+    if (complete)
+        /* An early end is a completion, as over HTTP/1.1; a reader error
+         * is not. */
+        why = s->body_failed ? MHD_REQUEST_TERMINATED_WITH_ERROR
+                             : MHD_REQUEST_TERMINATED_COMPLETED_OK;
+    else if (s->submitted && error_code == NGHTTP2_INTERNAL_ERROR)
+        why = MHD_REQUEST_TERMINATED_WITH_ERROR; /* our reset: the body failed */
+    mhd_conn_notify_completed(c, why);
     if (c->tx.resp != NULL) {
         mhd_response_unref(c->tx.resp);
         c->tx.resp = NULL;

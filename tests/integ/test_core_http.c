@@ -13,6 +13,7 @@
 #include "check.h"
 #include "client.h"
 #include "testsrv.h"
+#include "tlstest.h"
 
 struct upload_state {
     char *data;
@@ -193,7 +194,10 @@ static void test_args_headers(uint16_t port)
     CHECK_EQ_STR(r.body, "a=b;c=;d=(null);k=v x!;n=4");
     tc_reply_free(&r);
     CURL *curl = curl_easy_init();
-    const char *hdrs[] = {"X-Test:   padded value  ", "Cookie: a=1; sid=\"xyz\"", NULL};
+    /* Whitespace around a field value is trimmed over HTTP/1.1; HTTP/2
+     * forbids it (RFC 9113, 8.2.1): its clients do not send it. */
+    const char *hdrs[] = {th_on() ? "X-Test: padded value" : "X-Test:   padded value  ",
+                          "Cookie: a=1; sid=\"xyz\"", NULL};
     struct tc_request rq = {0};
     rq.path = "/header";
     rq.headers = hdrs;

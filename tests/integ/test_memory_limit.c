@@ -19,6 +19,7 @@
 #include "check.h"
 #include "client.h"
 #include "testsrv.h"
+#include "tlstest.h"
 
 #define POOL 2048
 
@@ -109,8 +110,9 @@ static void reply_too_large_on_reused(uint16_t port, const char *name)
     rq.path = "/big-head";
     tc_perform(curl, port, &rq, &r);
     char v[32];
-    CHECK_MSG(r.status == 500 && r.connects == 0 && tc_header(&r, "Connection", v, sizeof(v)) &&
-                  strcmp(v, "close") == 0,
+    /* Over HTTP/2 the 500 ends its stream; the connection goes on. */
+    CHECK_MSG(r.status == 500 && r.connects == 0 &&
+                  (th_on() || (tc_header(&r, "Connection", v, sizeof(v)) && strcmp(v, "close") == 0)),
               "%s: reply too large on a reused connection got %ld", name, r.status);
     CHECK_MSG(atomic_load(&handled) == before + 1, "%s: the handler ran %d times", name,
               atomic_load(&handled) - before);

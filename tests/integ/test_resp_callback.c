@@ -21,6 +21,7 @@
 #include "client.h"
 #include "rawhttp.h"
 #include "testsrv.h"
+#include "tlstest.h"
 
 /* Per-request statistics live in slots the test reads back; slot 0 is the
  * default. */
@@ -188,8 +189,7 @@ static void test_framing(uint16_t port)
                 CHECK(tc_header(&r, "Content-Length", v, sizeof(v)) &&
                       strtoull(v, NULL, 10) == cases[i].n);
             else
-                CHECK(tc_header(&r, "Transfer-Encoding", v, sizeof(v)) &&
-                      strcmp(v, "chunked") == 0);
+                CHECK(tc_is_chunked(&r));
             /* The reader is offered the block size (less only where the
              * known size ends first). */
             size_t want = known && cases[i].n < cases[i].block ? cases[i].n : cases[i].block;
@@ -294,18 +294,21 @@ static void test_truncation(uint16_t port)
     CURL *curl = curl_easy_init();
     struct tc_reply r;
     unsigned int err0 = atomic_load(&term[MHD_REQUEST_TERMINATED_WITH_ERROR]);
+    /* Over HTTP/2 the stream ends short of its Content-Length (or is reset
+     * when no length was announced), and libcurl keeps back what it had
+     * buffered: only the error is certain there. */
     tb_get(curl, port, "/known?n=50000&short=20000", false, &r);
     CHECK(r.code != CURLE_OK);
-    CHECK_EQ_SIZE(r.body_len, 20000);
+    CHECK(th_on() ? r.body_len <= 20000 : r.body_len == 20000);
     tc_reply_free(&r);
     tb_get(curl, port, "/known?n=50000&err=30000", false, &r);
     CHECK(r.code != CURLE_OK);
-    CHECK_EQ_SIZE(r.body_len, 30000);
+    CHECK(th_on() ? r.body_len <= 30000 : r.body_len == 30000);
     CHECK(tb_is_pattern(r.body, r.body_len));
     tc_reply_free(&r);
     tb_get(curl, port, "/unknown?n=50000&err=30000", false, &r);
     CHECK(r.code != CURLE_OK);
-    CHECK_EQ_SIZE(r.body_len, 30000);
+    CHECK(th_on() ? r.body_len <= 30000 : r.body_len == 30000);
     tc_reply_free(&r);
     curl_easy_cleanup(curl);
     /* On the wire: the chunked body has no last chunk, and the server closed. */

@@ -82,8 +82,12 @@ void tc_perform(CURL *curl, uint16_t port, const struct tc_request *rq, struct t
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, test_ms(rq->timeout_ms ? rq->timeout_ms : 10000L));
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(curl, CURLOPT_HTTP_VERSION,
-                     rq->http10 ? CURL_HTTP_VERSION_1_0 : CURL_HTTP_VERSION_1_1);
+    long version = CURL_HTTP_VERSION_1_1;
+    if (rq->http10)
+        version = CURL_HTTP_VERSION_1_0;
+    else if (th_on())
+        version = tt_on() ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE;
+    curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, version);
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, rq->method);
     if (rq->body != NULL) {
         curl_easy_setopt(curl, CURLOPT_UPLOAD, 0L);
@@ -107,6 +111,14 @@ void tc_perform(CURL *curl, uint16_t port, const struct tc_request *rq, struct t
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out->status);
         curl_easy_getinfo(curl, CURLINFO_HTTP_VERSION, &out->http_version);
         curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &out->connects);
+        /* A run over HTTP/2 that quietly fell back to HTTP/1.1 proves
+         * nothing: the reply does not count. */
+        if ((version == CURL_HTTP_VERSION_2TLS || version == CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE) &&
+            out->http_version != CURL_HTTP_VERSION_2_0) {
+            fprintf(stderr, "%s: HTTP/2 asked for, version %ld answered\n", rq->path,
+                    out->http_version);
+            out->status = -1;
+        }
     }
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
     curl_slist_free_all(hl);
@@ -146,6 +158,15 @@ bool tc_header(const struct tc_reply *r, const char *name, char *buf, size_t cap
         p = eol ? eol + 2 : NULL;
     }
     return false;
+}
+
+bool tc_is_chunked(const struct tc_reply *r)
+{
+    char v[64];
+    if (r->http_version == CURL_HTTP_VERSION_2_0)
+        return !tc_header(r, "Transfer-Encoding", v, sizeof(v)) &&
+               !tc_header(r, "Content-Length", v, sizeof(v));
+    return tc_header(r, "Transfer-Encoding", v, sizeof(v)) && strcmp(v, "chunked") == 0;
 }
 
 void tc_reply_free(struct tc_reply *r)

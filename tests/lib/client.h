@@ -51,6 +51,11 @@ bool tc_header(const struct tc_reply *r, const char *name, char *buf, size_t cap
 
 void tc_reply_free(struct tc_reply *r);
 
+/* Whether the body came without a length announced: chunked over HTTP/1.1
+ * ("Transfer-Encoding: chunked"); over HTTP/2, which has no chunks, neither
+ * Transfer-Encoding nor Content-Length. */
+bool tc_is_chunked(const struct tc_reply *r);
+
 /* ---- raw sockets -------------------------------------------------------- */
 
 /* Connects to 127.0.0.1:port; -1 on failure. */

@@ -275,6 +275,9 @@ bool ts_start_apc(struct test_server *ts, enum ts_mode mode, unsigned int flags,
         flags |= MHD_USE_TLS;
     else
         tls[0].option = MHD_OPTION_END;
+    /* A run over HTTP/2 (TEST_H2=1) switches it on as programs do. */
+    if (th_on())
+        setenv("MHD_HTTP2", "1", 1); /* read by MHD_start_daemon */
     ts->d = MHD_start_daemon(mode_flags(mode) | flags | MHD_USE_ERROR_LOG, 0, apc, apc_cls, handler,
                              cls, MHD_OPTION_SOCK_ADDR_LEN, (socklen_t)(listen ? sizeof(sa) : 0),
                              listen ? &sa : NULL, MHD_OPTION_THREAD_POOL_SIZE, threads,

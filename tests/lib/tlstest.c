@@ -22,6 +22,12 @@ bool tt_on(void)
     return s != NULL && strcmp(s, "1") == 0;
 }
 
+bool th_on(void)
+{
+    const char *s = getenv("TEST_H2");
+    return s != NULL && strcmp(s, "1") == 0;
+}
+
 static const char *cert_dir(void)
 {
     static char dir[512];

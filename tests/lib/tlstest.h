@@ -21,6 +21,11 @@
 /* True when this run is over TLS (TEST_TLS=1). */
 bool tt_on(void);
 
+/* True when this run is over HTTP/2 (TEST_H2=1): the test daemons start
+ * with MHD_HTTP2=1 and libcurl speaks HTTP/2 (prior knowledge, or ALPN over
+ * TLS); raw sockets keep speaking HTTP/1.1 to the same daemons. */
+bool th_on(void);
+
 /* The path of credential file `name` (e.g. "ca.pem"), in static storage
  * that stays valid. */
 const char *tt_path(const char *name);
