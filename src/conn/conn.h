@@ -54,6 +54,14 @@ struct mhd_protocol {
     void (*release)(struct MHD_Connection *c);
     /* Request c was suspended (true) or resumed (false). */
     void (*suspend)(struct MHD_Connection *c, bool on);
+    /* A resume of request c was posted. True when it must wait (c's
+     * handler runs on another thread): the protocol resumes c when that
+     * call returns. May be NULL. */
+    bool (*resume_later)(struct MHD_Connection *c);
+    /* Request c asks for a timeout of its own (MHD_CONNECTION_OPTION_TIMEOUT,
+     * in milliseconds, 0 for none): the protocol applies it where its
+     * connection's timeout lives. */
+    void (*set_timeout)(struct MHD_Connection *c, uint64_t timeout_ms);
     /* The daemon quiesces: carrier c tells its client (GOAWAY), lets the
      * requests in flight finish, then closes. */
     void (*quiesce)(struct MHD_Connection *c);

@@ -5,8 +5,8 @@
 #include "response/response.h"
 #include "util/panic.h"
 
-bool mhd_conn_call_handler(struct MHD_Connection *c, enum mhd_call_phase phase, const char *data,
-                           size_t *size)
+enum MHD_Result mhd_conn_invoke_handler(struct MHD_Connection *c, enum mhd_call_phase phase,
+                                        const char *data, size_t *size)
 {
     struct mhd_request *rq = &c->rq;
     struct MHD_Daemon *d = c->daemon;
@@ -15,6 +15,11 @@ bool mhd_conn_call_handler(struct MHD_Connection *c, enum mhd_call_phase phase, 
     enum MHD_Result r = d->handler(d->handler_cls, c, rq->url, rq->head.method, rq->head.version,
                                    data, size, &rq->req_cls);
     rq->phase = CALL_NONE;
+    return r;
+}
+
+bool mhd_conn_handler_result(struct MHD_Connection *c, enum MHD_Result r)
+{
     if (r == MHD_YES)
         return true;
     if (c->tx.resp != NULL) {
@@ -23,6 +28,12 @@ bool mhd_conn_call_handler(struct MHD_Connection *c, enum mhd_call_phase phase, 
     }
     mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
     return false;
+}
+
+bool mhd_conn_call_handler(struct MHD_Connection *c, enum mhd_call_phase phase, const char *data,
+                           size_t *size)
+{
+    return mhd_conn_handler_result(c, mhd_conn_invoke_handler(c, phase, data, size));
 }
 
 enum mhd_step mhd_conn_step_first_call(struct MHD_Connection *c)

@@ -88,7 +88,10 @@ _MHD_EXTERN enum MHD_Result MHD_set_connection_option(struct MHD_Connection *con
     va_start(ap, option);
     unsigned int secs = va_arg(ap, unsigned int);
     va_end(ap);
-    struct MHD_Connection *c = connection->carrier != NULL ? connection->carrier : connection;
-    mhd_timeout_set(c->worker, c, seconds_to_ms(secs));
+    struct MHD_Connection *c = connection;
+    if (c->proto != NULL && c->proto->set_timeout != NULL)
+        c->proto->set_timeout(c, seconds_to_ms(secs)); /* an HTTP/2 stream: its carrier's */
+    else
+        mhd_timeout_set(c->worker, c, seconds_to_ms(secs));
     return MHD_YES;
 }

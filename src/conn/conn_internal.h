@@ -98,6 +98,13 @@ enum mhd_step mhd_conn_step_trailers(struct MHD_Connection *c);
  * WITH_ERROR and any response it queued is dropped. */
 bool mhd_conn_call_handler(struct MHD_Connection *c, enum mhd_call_phase phase, const char *data,
                            size_t *size);
+/* The two halves of it, for a call made on another thread (HTTP/2 streams
+ * in thread-per-connection mode): the call itself, which touches only the
+ * request, and what its result means for the connection, on the
+ * connection's thread. */
+enum MHD_Result mhd_conn_invoke_handler(struct MHD_Connection *c, enum mhd_call_phase phase,
+                                        const char *data, size_t *size);
+bool mhd_conn_handler_result(struct MHD_Connection *c, enum MHD_Result r);
 enum mhd_step mhd_conn_step_first_call(struct MHD_Connection *c);
 enum mhd_step mhd_conn_step_final_call(struct MHD_Connection *c);
 

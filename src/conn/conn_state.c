@@ -262,6 +262,14 @@ void mhd_conn_resume_now(struct MHD_Connection *c)
         mhd_conn_upgrade_resume(c);
         return;
     }
+    if (c->state == CONN_PROTOCOL) {
+        /* A carrier is never suspended: a kick from a thread working for
+         * one of its requests (HTTP/2 in thread-per-connection mode). */
+        mhd_conn_schedule(c);
+        return;
+    }
+    if (c->proto != NULL && c->proto->resume_later != NULL && c->proto->resume_later(c))
+        return;
     if (!c->suspended || c->state == CONN_CLOSED)
         return;
     c->suspended = false;

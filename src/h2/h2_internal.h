@@ -14,7 +14,13 @@ struct mhd_h2 {
     struct mhd_list streams;  /* every stream object, live or finished */
     struct mhd_list runnable; /* streams whose request moved: run after input */
     unsigned int live;        /* streams not finished yet */
-    unsigned int suspended;   /* of those, suspended by the application */
+    /* Of those, the ones suspended by the application or out on a job
+     * (offload.c): while any is, the connection has no idle timeout, as a
+     * suspended HTTP/1.1 connection or one whose handler runs has none. */
+    unsigned int held;
+    /* Thread per connection: the threads that call handlers and content
+     * readers for the streams (offload.c); NULL in the other modes. */
+    struct mhd_h2_offload *off;
     /* Output nghttp2 made that the transport has not taken yet. */
     char *out;
     size_t out_len;
@@ -49,6 +55,35 @@ struct mhd_h2_stream {
     size_t head_bytes; /* bytes of the request's fields, for REQUEST_HEADER_SIZE */
     size_t body_start; /* where body bytes begin in the pool (after the fields) */
     uint32_t status_code;
+    bool held; /* counted in h->held as suspended */
+    char *spill; /* body bytes the pool could not take yet (stream.c) */
+    size_t spill_len, spill_cap;
+
+    /* Thread per connection (offload.c). While `busy` a thread works for
+     * the stream (a handler call or a content reader's) and the carrier
+     * touches nothing of the request: what arrives for it waits in the
+     * inbox and is replayed when the job returns. */
+    bool busy;
+    bool call_done;   /* the result of a handler call is in */
+    bool resume_due;  /* a resume arrived while busy */
+    bool pull_ready;  /* `pull` holds a content reader's answer */
+    bool inbox_full;  /* fields that did not fit were dropped */
+    bool inbox_lost;  /* out of memory: something else was dropped */
+    bool timeout_due; /* MHD_CONNECTION_OPTION_TIMEOUT asked while busy */
+    uint8_t job;
+    struct mhd_link jlink;
+    enum mhd_call_phase call_phase;
+    const char *call_data;
+    size_t call_given; /* bytes offered to the handler */
+    size_t call_left;  /* bytes it left unprocessed */
+    enum MHD_Result call_result;
+    uint64_t timeout_ms;
+    char *pull;        /* the content reader's bytes */
+    size_t pull_cap, pull_max, pull_off;
+    ssize_t pull_len;  /* bytes in `pull`, or the reader's code (<= 0) */
+    uint64_t pull_pos;
+    char *inbox;
+    size_t inbox_len, inbox_cap;
 };
 
 static inline struct mhd_h2_stream *h2_stream_of(struct MHD_Connection *c)
@@ -73,6 +108,29 @@ void mhd_h2_stream_end(struct mhd_h2_stream *s);
 void mhd_h2_stream_closed(struct mhd_h2_stream *s, uint32_t error_code);
 /* Runs the application's side of the stream as far as it goes. */
 void mhd_h2_stream_run(struct mhd_h2_stream *s);
+
+/* Counts s in h->held (suspended or busy: no connection timeout). */
+void mhd_h2_hold(struct mhd_h2_stream *s, bool on);
+
+/* offload.c: thread per connection. mhd_h2_offload_new() gives a carrier
+ * its helper threads (none run until there is work). _call() hands a
+ * handler call to a thread; _pull() takes a content reader's answer or
+ * asks a thread for one (MHD_H2_PULL_WAIT: the stream is busy, ask again
+ * when the answer is in); _park() keeps what arrives for a busy stream
+ * (false: not busy, handle it now); _collect() applies the jobs that
+ * returned (the carrier calls it each round); _stop() waits for running
+ * jobs and stops the threads; _free() after it. */
+#define MHD_H2_PULL_WAIT ((ssize_t)-100) /* apart from MHD_CONTENT_READER_END_* */
+struct mhd_h2_offload *mhd_h2_offload_new(struct mhd_h2 *h);
+void mhd_h2_offload_call(struct mhd_h2_stream *s, enum mhd_call_phase phase, const char *data,
+                         size_t size);
+ssize_t mhd_h2_offload_pull(struct mhd_h2_stream *s, uint64_t pos, char *dst, size_t max);
+enum mhd_h2_park { PARK_DATA, PARK_FIELD, PARK_END, PARK_CLOSED };
+bool mhd_h2_offload_park(struct mhd_h2_stream *s, enum mhd_h2_park what, const uint8_t *a,
+                         size_t a_len, const uint8_t *b, size_t b_len, uint32_t code);
+void mhd_h2_offload_collect(struct mhd_h2 *h);
+void mhd_h2_offload_stop(struct mhd_h2 *h);
+void mhd_h2_offload_free(struct mhd_h2 *h);
 
 /* reply.c: the response's HEADERS, body and trailers. */
 bool mhd_h2_submit_reply(struct mhd_h2_stream *s);

@@ -144,7 +144,13 @@ static ssize_t read_body(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t l
             n = (ssize_t)copy_iovec(c, buf, max);
             break;
         default:
-            n = mhd_response_pull(r, tx->body_pos, (char *)buf, max);
+            /* Thread per connection: a reader that blocks holds its
+             * stream only (offload.c). */
+            if (s->h->off == NULL)
+                n = mhd_response_pull(r, tx->body_pos, (char *)buf, max);
+            else if ((n = mhd_h2_offload_pull(s, tx->body_pos, (char *)buf, max)) ==
+                     MHD_H2_PULL_WAIT)
+                return NGHTTP2_ERR_DEFERRED;
             break;
         }
         if (n == 0) {
@@ -173,7 +179,7 @@ static ssize_t read_body(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t l
     tx->body_pos += (uint64_t)n;
     if (size != MHD_SIZE_UNKNOWN && tx->body_pos >= size)
         end = true;
-    if (n > 0 && s->h->suspended == 0)
+    if (n > 0 && s->h->held == 0)
         mhd_timeout_touch(s->h->c->worker, s->h->c);
     if (end) {
         *flags |= NGHTTP2_DATA_FLAG_EOF;

@@ -82,8 +82,9 @@ static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *
     case NGHTTP2_HEADERS:
         /* Requests (and their trailers) are progress; PINGs, SETTINGS and
          * window updates alone do not keep a connection from its timeout.
-         * While a stream is suspended (a long poll) there is none. */
-        if (h->suspended == 0)
+         * While a stream is suspended (a long poll) or its handler runs
+         * (thread per connection) there is none. */
+        if (h->held == 0)
             mhd_timeout_touch(h->c->worker, h->c);
         if (s == NULL)
             break;
@@ -93,7 +94,7 @@ static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *
             mhd_h2_stream_end(s);
         break;
     case NGHTTP2_DATA:
-        if (h->suspended == 0)
+        if (h->held == 0)
             mhd_timeout_touch(h->c->worker, h->c);
         if (s != NULL && end)
             mhd_h2_stream_end(s);
@@ -329,6 +330,7 @@ static void session_process(struct MHD_Connection *c)
 {
     struct mhd_h2 *h = c->proto_state;
     bool more = false;
+    mhd_h2_offload_collect(h);
     for (int round = 0; round < ROUNDS; round++) {
         run_streams(h);
         enum flush_result f = flush(h);
@@ -407,6 +409,11 @@ static bool session_start(struct MHD_Connection *c)
         mhd_free(h);
         return false;
     }
+    /* Thread per connection: handlers of concurrent streams run at once,
+     * as those of concurrent connections do (without the threads, one
+     * after the other on this one). */
+    if (c->worker->kind == WORKER_TPC_CONN)
+        h->off = mhd_h2_offload_new(h);
     c->proto = &mhd_h2_protocol;
     c->proto_state = h;
     mhd_conn_set_state(c, CONN_PROTOCOL);
@@ -423,6 +430,7 @@ static bool session_start(struct MHD_Connection *c)
 static void session_close(struct MHD_Connection *c, enum MHD_RequestTerminationCode why)
 {
     struct mhd_h2 *h = c->proto_state;
+    mhd_h2_offload_stop(h); /* handlers that run return first */
     for (struct mhd_link *k = mhd_list_first(&h->streams); k; k = mhd_list_next(&h->streams, k)) {
         struct mhd_h2_stream *s = mhd_container_of(k, struct mhd_h2_stream, c.link);
         if (!s->finished) {
@@ -437,6 +445,7 @@ static void session_release(struct MHD_Connection *c)
     struct mhd_h2 *h = c->proto_state;
     if (h == NULL)
         return;
+    mhd_h2_offload_free(h);
     struct mhd_link *k;
     while ((k = mhd_list_first(&h->streams)) != NULL)
         mhd_h2_stream_free(mhd_container_of(k, struct mhd_h2_stream, c.link));
@@ -465,5 +474,7 @@ const struct mhd_protocol mhd_h2_protocol = {
     .close = session_close,
     .release = session_release,
     .suspend = NULL,
+    .resume_later = NULL,
+    .set_timeout = NULL,
     .quiesce = session_quiesce,
 };

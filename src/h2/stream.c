@@ -60,6 +60,9 @@ void mhd_h2_stream_free(struct mhd_h2_stream *s)
         mhd_h2_stream_closed(s, NGHTTP2_CANCEL);
     mhd_list_remove(&c->link);
     mhd_conn_pool_give(c);
+    mhd_free(s->pull);
+    mhd_free(s->inbox);
+    mhd_free(s->spill);
     mhd_free(s);
 }
 
@@ -74,6 +77,18 @@ static char *keep(struct MHD_Connection *c, const uint8_t *p, size_t len)
     memcpy(dst, p, len);
     dst[len] = '\0';
     c->rlen += len + 1;
+    return dst;
+}
+
+/* The same from the back of the pool, for trailer fields: the front holds
+ * body bytes the handler has not taken yet. */
+static char *keep_back(struct MHD_Connection *c, const uint8_t *p, size_t len)
+{
+    char *dst = mhd_conn_pool_alloc(c, len + 1);
+    if (dst != NULL) {
+        memcpy(dst, p, len);
+        dst[len] = '\0';
+    }
     return dst;
 }
 
@@ -123,6 +138,8 @@ int mhd_h2_stream_field(struct mhd_h2_stream *s, const uint8_t *name, size_t nam
 {
     struct MHD_Connection *c = &s->c;
     struct mhd_request *rq = &c->rq;
+    if (mhd_h2_offload_park(s, PARK_FIELD, name, name_len, value, value_len, 0))
+        return 0; /* trailers for a stream whose handler runs */
     if (s->too_large)
         return 0;
     /* Whitespace around a value reaches here only at negative discipline
@@ -137,7 +154,7 @@ int mhd_h2_stream_field(struct mhd_h2_stream *s, const uint8_t *name, size_t nam
     s->head_bytes += name_len + value_len + 32;
     if (s->headers_done) {
         /* Trailers: the application sees them as footers. */
-        char *n = keep(c, name, name_len), *v = n ? keep(c, value, value_len) : NULL;
+        char *n = keep_back(c, name, name_len), *v = n ? keep_back(c, value, value_len) : NULL;
         if (v == NULL || !mhd_conn_add_value(c, MHD_FOOTER_KIND, n, name_len, v, value_len))
             too_large(s, name, name_len);
         return 0;
@@ -180,6 +197,69 @@ int mhd_h2_stream_field(struct mhd_h2_stream *s, const uint8_t *name, size_t nam
     return 0;
 }
 
+/* Drops body bytes the handler consumed, so the pool never fills with them. */
+static void compact(struct mhd_h2_stream *s)
+{
+    struct MHD_Connection *c = &s->c;
+    if (c->rpos == s->body_start)
+        return;
+    size_t left = c->rlen - c->rpos;
+    if (left)
+        memmove(c->rbuf + s->body_start, c->rbuf + c->rpos, left);
+    c->rpos = s->body_start;
+    c->rlen = s->body_start + left;
+}
+
+/* Until the client has our SETTINGS it may send a stream 65535 bytes, the
+ * default window (RFC 9113, 6.9.2), more than the window we advertise,
+ * which keeps later bytes within the pool. What the pool cannot take waits
+ * here, in order, and moves in as the handler makes room. */
+#define SPILL_MAX 65535u
+
+static bool spill(struct mhd_h2_stream *s, const uint8_t *data, size_t len)
+{
+    if (len > SPILL_MAX - s->spill_len)
+        return false;
+    if (s->spill_cap - s->spill_len < len) {
+        size_t cap = s->spill_cap ? 2 * s->spill_cap : 16384;
+        while (cap - s->spill_len < len)
+            cap *= 2;
+        if (cap > SPILL_MAX)
+            cap = SPILL_MAX;
+        char *p = mhd_realloc(s->spill, cap);
+        if (p == NULL)
+            return false;
+        s->spill = p;
+        s->spill_cap = cap;
+    }
+    memcpy(s->spill + s->spill_len, data, len);
+    s->spill_len += len;
+    return true;
+}
+
+static void drop_spill(struct mhd_h2_stream *s)
+{
+    mhd_free(s->spill);
+    s->spill = NULL;
+    s->spill_len = s->spill_cap = 0;
+}
+
+static void refill(struct mhd_h2_stream *s)
+{
+    struct MHD_Connection *c = &s->c;
+    compact(s);
+    size_t n = mhd_conn_pool_free_space(c);
+    if (n > s->spill_len)
+        n = s->spill_len;
+    memcpy(c->rbuf + c->rlen, s->spill, n);
+    c->rlen += n;
+    s->spill_len -= n;
+    if (s->spill_len == 0)
+        drop_spill(s);
+    else
+        memmove(s->spill, s->spill + n, s->spill_len);
+}
+
 /* The library answers by itself (a head that did not fit, a handler that
  * took no body): the stream gets the error status, the rest is dropped. */
 static void error_reply(struct mhd_h2_stream *s, unsigned int status)
@@ -205,6 +285,9 @@ static void error_reply(struct mhd_h2_stream *s, unsigned int status)
     c->rq.method = METHOD_OTHER;
     s->cookie = NULL;
     s->body_start = 0;
+    if (s->spill_len)
+        nghttp2_session_consume(s->h->ng, s->id, s->spill_len);
+    drop_spill(s);
     c->rlen = c->rpos = 0;
     c->back = c->mem_size & ~(size_t)7;
     if (!mhd_h2_submit_reply(s))
@@ -250,34 +333,27 @@ void mhd_h2_stream_head_done(struct mhd_h2_stream *s, bool end_stream)
     mhd_h2_mark_runnable(s);
 }
 
-/* Drops body bytes the handler consumed, so the pool never fills with them. */
-static void compact(struct mhd_h2_stream *s)
-{
-    struct MHD_Connection *c = &s->c;
-    if (c->rpos == s->body_start)
-        return;
-    size_t left = c->rlen - c->rpos;
-    if (left)
-        memmove(c->rbuf + s->body_start, c->rbuf + c->rpos, left);
-    c->rpos = s->body_start;
-    c->rlen = s->body_start + left;
-}
-
 int mhd_h2_stream_data(struct mhd_h2_stream *s, const uint8_t *data, size_t len)
 {
     struct MHD_Connection *c = &s->c;
     nghttp2_session *ng = s->h->ng;
+    if (mhd_h2_offload_park(s, PARK_DATA, data, len, NULL, 0, 0))
+        return 0;
     if (s->discard_body || c->state == CONN_CLOSED) {
         nghttp2_session_consume(ng, s->id, len);
         return 0;
     }
-    if (mhd_conn_pool_free_space(c) < len)
+    if (s->spill_len == 0 && mhd_conn_pool_free_space(c) < len)
         compact(s);
-    if (mhd_conn_pool_free_space(c) < len) {
-        /* More than the window allows, or a head that took half the
-         * pool: the request cannot be held. */
-        nghttp2_session_consume(ng, s->id, len);
-        error_reply(s, MHD_HTTP_CONTENT_TOO_LARGE);
+    if (s->spill_len > 0 || mhd_conn_pool_free_space(c) < len) {
+        if (!spill(s, data, len)) {
+            /* More than any window allows, or a head that took half the
+             * pool: the request cannot be held. */
+            nghttp2_session_consume(ng, s->id, len);
+            error_reply(s, MHD_HTTP_CONTENT_TOO_LARGE);
+            return 0;
+        }
+        mhd_h2_mark_runnable(s);
         return 0;
     }
     memcpy(c->rbuf + c->rlen, data, len);
@@ -288,6 +364,8 @@ int mhd_h2_stream_data(struct mhd_h2_stream *s, const uint8_t *data, size_t len)
 
 void mhd_h2_stream_end(struct mhd_h2_stream *s)
 {
+    if (mhd_h2_offload_park(s, PARK_END, NULL, 0, NULL, 0, 0))
+        return;
     s->end_stream = true;
     mhd_h2_mark_runnable(s);
 }
@@ -296,12 +374,11 @@ void mhd_h2_stream_closed(struct mhd_h2_stream *s, uint32_t error_code)
 {
     struct MHD_Connection *c = &s->c;
     struct mhd_h2 *h = s->h;
-    if (s->finished)
+    if (s->finished || mhd_h2_offload_park(s, PARK_CLOSED, NULL, 0, NULL, 0, error_code))
         return;
     s->finished = true;
     h->live--;
-    if (c->suspended)
-        h->suspended--;
+    mhd_h2_hold(s, false);
     bool complete = error_code == NGHTTP2_NO_ERROR && s->submitted && s->body_eof;
     enum MHD_RequestTerminationCode why = MHD_REQUEST_TERMINATED_CLIENT_ABORT;
     if (complete)
@@ -337,8 +414,9 @@ static bool submit(struct mhd_h2_stream *s)
         /* Answered before the request's body was asked for: it is never
          * read; what arrives is dropped, the client is told to stop. */
         s->discard_body = true;
-        nghttp2_session_consume(s->h->ng, s->id, c->rlen - c->rpos);
+        nghttp2_session_consume(s->h->ng, s->id, c->rlen - c->rpos + s->spill_len);
         c->rpos = c->rlen;
+        drop_spill(s);
     }
     if (!mhd_h2_submit_reply(s)) {
         mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
@@ -347,14 +425,42 @@ static bool submit(struct mhd_h2_stream *s)
     return true;
 }
 
+enum call_outcome { CALLED, REFUSED, PENDING };
+
+/* Calls the handler, here or, in thread-per-connection mode, on one of the
+ * carrier's threads: then PENDING, and when the result is in the stream
+ * runs again, reaches this same call and gets it. *size holds the bytes
+ * offered and gets those left; *given the bytes the call was offered. */
+static enum call_outcome call(struct mhd_h2_stream *s, enum mhd_call_phase phase, const char *data,
+                              size_t *size, size_t *given)
+{
+    struct MHD_Connection *c = &s->c;
+    enum MHD_Result r;
+    if (s->call_done) {
+        if (s->call_phase != phase)
+            mhd_panic("HTTP/2: a handler call's result came back to another call");
+        s->call_done = false;
+        *given = s->call_given;
+        *size = s->call_left;
+        r = s->call_result;
+    } else if (s->h->off != NULL) {
+        mhd_h2_offload_call(s, phase, data, *size);
+        return PENDING;
+    } else {
+        *given = *size;
+        r = mhd_conn_invoke_handler(c, phase, data, size);
+    }
+    return mhd_conn_handler_result(c, r) ? CALLED : REFUSED;
+}
+
 /* Offers the buffered body to the handler. False when the stream must wait
- * (for bytes, a resume) or is done with. */
+ * (for bytes, a resume, the call's result) or is done with. */
 static bool deliver(struct mhd_h2_stream *s)
 {
     struct MHD_Connection *c = &s->c;
-    size_t avail = c->rlen - c->rpos;
-    size_t size = avail;
-    if (!mhd_conn_call_handler(c, CALL_BODY, c->rbuf + c->rpos, &size))
+    size_t avail;
+    size_t size = c->rlen - c->rpos;
+    if (call(s, CALL_BODY, c->rbuf + c->rpos, &size, &avail) != CALLED)
         return false;
     if (size > avail)
         mhd_panic("access handler reported more unprocessed upload data than it was given");
@@ -366,7 +472,7 @@ static bool deliver(struct mhd_h2_stream *s)
     }
     if (c->suspended)
         return false;
-    if (used == 0 && (s->end_stream || mhd_conn_pool_free_space(c) == 0)) {
+    if (used == 0 && ((s->end_stream && s->spill_len == 0) || mhd_conn_pool_free_space(c) == 0)) {
         /* Everything is here, or nothing more fits, and the handler took
          * none of it: waiting cannot help. */
         error_reply(s, MHD_HTTP_INTERNAL_SERVER_ERROR);
@@ -379,12 +485,12 @@ void mhd_h2_stream_run(struct mhd_h2_stream *s)
 {
     struct MHD_Connection *c = &s->c;
     struct mhd_request *rq = &c->rq;
-    size_t zero = 0;
-    while (!c->suspended && !s->finished) {
+    size_t zero = 0, given;
+    while (!c->suspended && !s->finished && !s->busy) {
         switch (c->state) {
         case CONN_FIRST_CALL:
-            if (c->tx.resp == NULL) {
-                if (!mhd_conn_call_handler(c, CALL_FIRST, NULL, &zero))
+            if (c->tx.resp == NULL || s->call_done) {
+                if (call(s, CALL_FIRST, NULL, &zero, &given) != CALLED)
                     return;
                 if (c->tx.resp == NULL && c->suspended)
                     return;
@@ -404,7 +510,9 @@ void mhd_h2_stream_run(struct mhd_h2_stream *s)
             mhd_conn_set_state(c, rq->has_body ? CONN_BODY : CONN_FINAL_CALL);
             break;
         case CONN_BODY:
-            if (c->rlen > c->rpos) {
+            if (s->spill_len > 0 && !s->call_done)
+                refill(s);
+            if (c->rlen > c->rpos || s->call_done) {
                 if (!deliver(s))
                     return;
                 break;
@@ -414,7 +522,8 @@ void mhd_h2_stream_run(struct mhd_h2_stream *s)
             mhd_conn_set_state(c, CONN_FINAL_CALL);
             break;
         case CONN_FINAL_CALL:
-            if (c->tx.resp == NULL && !mhd_conn_call_handler(c, CALL_FINAL, NULL, &zero))
+            if ((c->tx.resp == NULL || s->call_done) &&
+                call(s, CALL_FINAL, NULL, &zero, &given) != CALLED)
                 return;
             if (c->tx.resp != NULL) {
                 submit(s);
@@ -465,19 +574,50 @@ static void stream_close(struct MHD_Connection *c, enum MHD_RequestTerminationCo
     mhd_h2_flush_later(s->h);
 }
 
-static void stream_suspend(struct MHD_Connection *c, bool on)
+void mhd_h2_hold(struct mhd_h2_stream *s, bool on)
 {
-    struct mhd_h2_stream *s = h2_stream_of(c);
     struct MHD_Connection *carrier = s->h->c;
-    if (s->finished)
+    if (s->held == on)
         return;
+    s->held = on;
     if (on) {
         /* A long poll keeps its connection, as a suspended HTTP/1.1
          * connection keeps its socket: no timeout while one waits. */
-        if (s->h->suspended++ == 0)
+        if (s->h->held++ == 0)
             mhd_timeout_detach(carrier);
-    } else if (s->h->suspended > 0 && --s->h->suspended == 0) {
+    } else if (--s->h->held == 0) {
         mhd_timeout_touch(carrier->worker, carrier);
+    }
+}
+
+static void stream_suspend(struct MHD_Connection *c, bool on)
+{
+    struct mhd_h2_stream *s = h2_stream_of(c);
+    /* Busy: called on the thread of the handler's call, which counts when
+     * it returns (offload.c). */
+    if (!s->finished && !s->busy)
+        mhd_h2_hold(s, on);
+}
+
+static bool stream_resume_later(struct MHD_Connection *c)
+{
+    struct mhd_h2_stream *s = h2_stream_of(c);
+    if (!s->busy)
+        return false;
+    s->resume_due = true; /* after the call that runs (offload.c) */
+    return true;
+}
+
+static void stream_set_timeout(struct MHD_Connection *c, uint64_t timeout_ms)
+{
+    struct mhd_h2_stream *s = h2_stream_of(c);
+    struct MHD_Connection *carrier = s->h->c;
+    /* The timeout is the connection's: a stream has none of its own. */
+    if (s->busy) {
+        s->timeout_ms = timeout_ms; /* applied when the call returns */
+        s->timeout_due = true;
+    } else {
+        mhd_timeout_set(carrier->worker, carrier, timeout_ms);
     }
 }
 
@@ -488,5 +628,7 @@ const struct mhd_protocol mhd_h2_stream_protocol = {
     .close = stream_close,
     .release = NULL,
     .suspend = stream_suspend,
+    .resume_later = stream_resume_later,
+    .set_timeout = stream_set_timeout,
     .quiesce = NULL,
 };

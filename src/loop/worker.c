@@ -141,9 +141,15 @@ static void run_resumes(struct mhd_worker *w)
     for (unsigned int round = w->n_conns; round > 0; round--) {
         struct MHD_Connection *c = take_resumed(w);
         if (c == NULL)
-            break;
+            return;
         mhd_conn_resume_now(c);
     }
+    /* More were queued than the worker has connections (the requests of an
+     * HTTP/2 connection are queued one by one): the rest go next round. */
+    pthread_mutex_lock(&w->lock);
+    if (!mhd_list_is_empty(&w->resumed))
+        atomic_store(&w->posted, true);
+    pthread_mutex_unlock(&w->lock);
 }
 
 static void close_all(struct mhd_worker *w)
@@ -434,7 +440,7 @@ static void *thread_main(void *arg)
     return NULL;
 }
 
-static bool start(struct mhd_worker *w, void *(*fn)(void *), pthread_t *tid)
+bool mhd_worker_spawn(struct mhd_worker *w, void *(*fn)(void *), void *arg, pthread_t *tid)
 {
     pthread_attr_t attr;
     if (pthread_attr_init(&attr) != 0)
@@ -445,7 +451,7 @@ static bool start(struct mhd_worker *w, void *(*fn)(void *), pthread_t *tid)
         pthread_attr_destroy(&attr);
         return false;
     }
-    int rc = pthread_create(tid, &attr, fn, w);
+    int rc = pthread_create(tid, &attr, fn, arg);
     pthread_attr_destroy(&attr);
     if (rc != 0) {
         mhd_dlog(w->daemon, "Cannot start a thread: %s", strerror(rc));
@@ -461,7 +467,7 @@ static bool start(struct mhd_worker *w, void *(*fn)(void *), pthread_t *tid)
 
 bool mhd_worker_start_thread(struct mhd_worker *w)
 {
-    if (!start(w, thread_main, &w->thread))
+    if (!mhd_worker_spawn(w, thread_main, w, &w->thread))
         return false;
     w->thread_started = true;
     return true;
@@ -470,5 +476,5 @@ bool mhd_worker_start_thread(struct mhd_worker *w)
 bool mhd_worker_start_joinable(struct mhd_worker *w, void *(*fn)(void *))
 {
     pthread_t tid;
-    return start(w, fn, &tid);
+    return mhd_worker_spawn(w, fn, w, &tid);
 }

@@ -119,6 +119,10 @@ bool mhd_worker_start_thread(struct mhd_worker *w);
  * joins it must learn its id from the thread itself (tpc.c). */
 bool mhd_worker_start_joinable(struct mhd_worker *w, void *(*fn)(void *));
 
+/* Starts a thread running `fn(arg)` with the daemon's stack size, named
+ * after `w`; joinable through *tid. False on failure (logged). */
+bool mhd_worker_spawn(struct mhd_worker *w, void *(*fn)(void *), void *arg, pthread_t *tid);
+
 /* Prepares the calling thread to run `w`: blocks SIGPIPE and records `w`
  * as the thread's worker for mhd_worker_is_current(). */
 void mhd_worker_enter_thread(struct mhd_worker *w);
