@@ -354,6 +354,8 @@ enum mhd_step mhd_conn_step_head(struct MHD_Connection *c)
                 mhd_conn_pool_give(c);
                 if (c->state == CONN_HEAD)
                     mhd_conn_set_state(c, CONN_IDLE);
+                if (c->draining)
+                    return mhd_conn_drain_idle(c);
             }
             return STEP_WAIT;
         }
