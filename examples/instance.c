@@ -170,7 +170,7 @@ static int unix_socket(const char *path, struct sockaddr_un *sa)
         fprintf(stderr, "%s: path too long for a Unix socket\n", path);
         return -1;
     }
-    strcpy(sa->sun_path, path);
+    memcpy(sa->sun_path, path, strlen(path) + 1);
     return socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 }
 
@@ -449,6 +449,15 @@ static void drain(struct MHD_Daemon *d, bool own_socket)
         close(s);
 }
 
+/* A number from the command line or the environment; -1 if it is none. */
+static long number(const char *s)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    return errno == 0 && end != s && *end == '\0' && v >= 0 && v <= 65535 * 1000L ? v : -1;
+}
+
 static bool parse_args(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
@@ -462,9 +471,9 @@ static bool parse_args(int argc, char **argv)
             fprintf(stderr, "%s needs a value\n", a);
             return false;
         } else if (strcmp(a, "--listen-fd") == 0) {
-            opt.listen_fd = atoi(v);
+            opt.listen_fd = (int)number(v);
         } else if (strcmp(a, "--ready-fd") == 0) {
-            opt.ready_fd = atoi(v);
+            opt.ready_fd = (int)number(v);
         } else if (strcmp(a, "--takeover") == 0) {
             opt.takeover = v;
         } else if (strcmp(a, "--control") == 0) {
@@ -474,7 +483,7 @@ static bool parse_args(int argc, char **argv)
         } else if (strcmp(a, "--mode") == 0) {
             opt.mode = v;
         } else if (strcmp(a, "--threads") == 0) {
-            opt.threads = (unsigned int)atoi(v);
+            opt.threads = (unsigned int)number(v);
         } else if (strcmp(a, "--https") == 0 && i + 2 < argc) {
             opt.cert = v;
             opt.key = argv[i + 2];
@@ -482,11 +491,11 @@ static bool parse_args(int argc, char **argv)
         } else if (strcmp(a, "--pidfile") == 0) {
             opt.pidfile = v;
         } else if (strcmp(a, "--timeout") == 0) {
-            opt.timeout = (unsigned int)atoi(v);
+            opt.timeout = (unsigned int)number(v);
         } else if (strcmp(a, "--grace") == 0) {
-            opt.grace_ms = (unsigned int)atoi(v);
+            opt.grace_ms = (unsigned int)number(v);
         } else if (a[0] != '-') {
-            opt.port = (unsigned int)atoi(a);
+            opt.port = (unsigned int)number(a);
             takes = false;
         } else {
             fprintf(stderr, "unknown option %s\n", a);
@@ -494,6 +503,11 @@ static bool parse_args(int argc, char **argv)
         }
         if (takes)
             i++;
+    }
+    if (opt.port > 65535 || opt.threads == 0 || opt.threads > 256 || opt.timeout > 86400 ||
+        opt.grace_ms > 600000) {
+        fprintf(stderr, "a number is out of range\n");
+        return false;
     }
     return true;
 }
@@ -504,7 +518,7 @@ static int activated_socket(void)
 {
     const char *fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
     int fd = -1;
-    if (fds != NULL && atoi(fds) >= 1 && (pid == NULL || atol(pid) == (long)getpid()))
+    if (fds != NULL && number(fds) >= 1 && (pid == NULL || number(pid) == (long)getpid()))
         fd = 3;
     unsetenv("LISTEN_FDS");
     unsetenv("LISTEN_PID");
