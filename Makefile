@@ -12,6 +12,7 @@
 #   make HTTP2=no            the library without nghttp2 (no HTTP/2), in build/noh2
 #   make deb                 Debian packages libmicrohttpd12 and libmicrohttpd-dev in build/deb
 #   make dropin              Debian's programs run on Debian's library and on ours (tests/dropin)
+#   make ops-check           rolling restarts under load behind HAProxy (tests/ops), measured
 #
 # The build honours CC, CFLAGS, CPPFLAGS and LDFLAGS.
 
@@ -96,6 +97,7 @@ TEST_LIBS := $(LIB_LIBS) -lgnutls $(CURL_LIBS)
 CERTS := $(BUILD)/tests/certs/ca.pem
 
 .PHONY: all lib tests examples check check-notls deps-check install demo clean format format-check lint \
+	ops-check \
 	valgrind html install-html deb dropin
 
 all: lib
@@ -222,6 +224,14 @@ check-notls:
 	@$(MAKE) --no-print-directory TLS=no SAN= lib $(NOTLS_TESTS)
 	@for t in $(NOTLS_TESTS); do out=$$($$t 2>&1) || { echo "$$out"; exit 1; }; \
 		echo "$$t: $$(echo "$$out" | tail -n 1)"; done
+
+# Rolling restarts of three instances of examples/instance behind HAProxy,
+# under wrk load, in a network namespace of its own (tests/ops/rolling.sh;
+# about four minutes). The figures go to $(BUILD)/ops/summary.txt.
+ops-check:
+	@scripts/deps.sh build ops
+	@$(MAKE) -s --no-print-directory lib $(BUILD)/examples/instance $(CERTS)
+	@tests/ops/rolling.sh $(BUILD) $(BUILD)/ops
 
 demo:
 	@scripts/deps.sh build

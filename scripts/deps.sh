@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the Debian packages a target needs, and only those missing.
-# Usage: scripts/deps.sh <group>...   groups: build check bench fuzz valgrind doc deb dropin
+# Usage: scripts/deps.sh <group>...   groups: build check bench fuzz valgrind doc deb dropin ops
 set -e
 pkgs=""
 for group in "$@"; do
@@ -13,6 +13,7 @@ for group in "$@"; do
     doc) pkgs="$pkgs cmark-gfm mandoc" ;;
     deb) pkgs="$pkgs dpkg-dev debhelper lintian" ;;
     dropin) pkgs="$pkgs mmdebstrap util-linux" ;;
+    ops) pkgs="$pkgs haproxy wrk curl tcpdump socat systemd iproute2 util-linux" ;;
     *) echo "deps.sh: unknown group $group" >&2; exit 2 ;;
     esac
 done

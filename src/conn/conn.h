@@ -193,6 +193,9 @@ struct MHD_Connection {
     bool resume_posted;
     bool notified_start;
     bool counted_ip;
+    bool reused;   /* a request was completed and the connection kept open (so
+                    * no HTTP/2 preface now) */
+    bool draining; /* the daemon is quiesced: close after the current request */
 
     uint64_t last_activity;
     uint64_t timeout_ms;
@@ -228,7 +231,6 @@ struct MHD_Connection {
     const struct mhd_protocol *proto;
     void *proto_state;
     struct MHD_Connection *carrier;
-    bool served; /* an HTTP/1.1 request was answered: no HTTP/2 preface now */
 };
 
 /* Allocates a connection for socket `fd` (taken: closed by destroy) on
@@ -273,6 +275,16 @@ void mhd_conn_resume_now(struct MHD_Connection *c);
  * application to close them (the connections themselves are closed by
  * their workers afterwards). Any thread but a worker's. */
 void mhd_conn_upgrade_stop_all(struct MHD_Daemon *d);
+
+/* The daemon is quiesced (MHD_quiesce_daemon): `c` finishes the request it
+ * is in, says "Connection: close" in its reply and closes gracefully; an
+ * idle one is closed gracefully once its client has been quiet for a moment
+ * (conn_drain.c). Called by the worker for each of its connections when it
+ * notices the quiesce, for each connection started afterwards, and again
+ * when the drain timer it set falls due (mhd_worker_drain_at); calling it
+ * again is harmless. Only schedules the connection: the worker processes it
+ * later in the loop iteration. Worker thread only. */
+void mhd_conn_quiesce(struct MHD_Connection *c);
 
 /* Marks `c` for another processing round without I/O. */
 void mhd_conn_schedule(struct MHD_Connection *c);

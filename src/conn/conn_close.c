@@ -72,7 +72,11 @@ void mhd_conn_close_gracefully(struct MHD_Connection *c, enum MHD_RequestTermina
         return;
     mhd_conn_set_state(c, CONN_LINGER);
     c->rlen = c->rpos = 0;
-    bool clean = c->peer_eof || (!c->read_ready && !c->rq.early_response && !c->rq.error_reply);
+    /* Draining, the client may not know yet that this is the end: it may
+     * be sending a request right now, which must not meet a reset. Over
+     * TLS the client answers our close_notify with its own. */
+    bool clean = c->peer_eof || (!c->read_ready && !c->rq.early_response && !c->rq.error_reply &&
+                                 !c->draining && !mhd_conn_tp(c)->end_answered);
     c->rq.linger_shut = false;
     c->rq.linger_clean = clean;
     if (!clean)

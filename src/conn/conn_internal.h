@@ -119,6 +119,11 @@ bool mhd_conn_flush_staged(struct MHD_Connection *c);
  * returns its length, 0 when it does not fit in `cap` (conn_head.c). */
 size_t mhd_conn_put_chunk_end(struct MHD_Connection *c, char *dst, size_t cap, bool after_data);
 
+/* Draining (conn_drain.c): an idle connection of a quiesced daemon, after
+ * a read found nothing, either waits for its client to have been quiet for
+ * long enough or starts a graceful close. */
+enum mhd_step mhd_conn_drain_idle(struct MHD_Connection *c);
+
 /* Closing (conn_close.c). */
 enum mhd_step mhd_conn_step_linger(struct MHD_Connection *c);
 void mhd_conn_close_gracefully(struct MHD_Connection *c, enum MHD_RequestTerminationCode why);

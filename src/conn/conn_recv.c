@@ -24,7 +24,7 @@ static const char h2_preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
  * of it (more is needed to tell), -1 when not (or HTTP/2 is off). */
 static int h2_preface_seen(const struct MHD_Connection *c)
 {
-    if (c->daemon->h2 == NULL || c->served || c->rbuf[0] != 'P')
+    if (c->daemon->h2 == NULL || c->reused || c->rbuf[0] != 'P')
         return -1;
     size_t n = c->rlen < sizeof(h2_preface) - 1 ? c->rlen : sizeof(h2_preface) - 1;
     if (memcmp(c->rbuf, h2_preface, n) != 0)
@@ -396,6 +396,8 @@ enum mhd_step mhd_conn_step_head(struct MHD_Connection *c)
                 mhd_conn_pool_give(c);
                 if (c->state == CONN_HEAD)
                     mhd_conn_set_state(c, CONN_IDLE);
+                if (c->draining)
+                    return mhd_conn_drain_idle(c);
             }
             return STEP_WAIT;
         }

@@ -58,8 +58,11 @@ void mhd_conn_begin_reply(struct MHD_Connection *c)
     tx->head_only = rq->method == METHOD_HEAD || is_bodyless_status(tx->status) ||
                     r->kind == BODY_UPGRADE;
     tx->chunked = false;
-    tx->close_after = !rq->keep_alive || strict10 || r->conn_close ||
-                      atomic_load(&c->daemon->shutdown);
+    /* A quiesced daemon says close, so that the client moves on to another
+     * instance; the worker may not have told this connection yet. */
+    tx->close_after = !rq->keep_alive || strict10 || r->conn_close || c->draining ||
+                      atomic_load(&c->daemon->shutdown) ||
+                      atomic_load_explicit(&c->daemon->quiesced, memory_order_relaxed);
     if (server10 && !rq->head.conn_keep_alive)
         tx->close_after = true;
     if (tx->status >= 200 && tx->status != 204 && r->kind != BODY_UPGRADE &&

@@ -65,6 +65,8 @@ bool mhd_conn_start(struct MHD_Connection *c)
         w->n_closed++;
         return false;
     }
+    if (w->quiesce_seen)
+        mhd_conn_quiesce(c);
     c->notified_start = true;
     if (d->cfg.notify_connection != NULL)
         d->cfg.notify_connection(d->cfg.notify_connection_cls, c, &c->socket_context,
@@ -251,7 +253,7 @@ void mhd_conn_next_request(struct MHD_Connection *c)
     }
     memset(&c->rq, 0, sizeof(c->rq));
     c->tx.resp = NULL;
-    c->served = true;
+    c->reused = true;
     mhd_http_scan_init(&c->scan);
     c->state = left ? CONN_HEAD : CONN_IDLE;
 }

@@ -59,9 +59,10 @@ _MHD_EXTERN MHD_socket MHD_quiesce_daemon(struct MHD_Daemon *daemon)
     if (atomic_exchange(&d->quiesced, true))
         return MHD_INVALID_SOCKET;
     /* From now on no worker accepts; each drops the socket from its poller
-     * when it next wakes, which happens at once. An external loop without a
-     * wake-up channel is dropped from here: the application then calls
-     * this from its loop's thread. */
+     * and tells its connections to drain (mhd_conn_quiesce) when it next
+     * wakes, which happens at once. An external loop without a wake-up
+     * channel is dropped from here: the application then calls this from
+     * its loop's thread, and its next MHD_run tells the connections. */
     for (unsigned int i = 0; i < d->n_workers; i++) {
         struct mhd_worker *w = &d->workers[i];
         if (w->wake_fd < 0)
@@ -70,7 +71,7 @@ _MHD_EXTERN MHD_socket MHD_quiesce_daemon(struct MHD_Daemon *daemon)
             mhd_worker_wake(w);
     }
     if (mhd_daemon_is_tpc(d))
-        mhd_tpc_wake_idle(d);
+        mhd_tpc_wake_all(d);
     /* A worker that passed its quiesce check may be accepting one more;
      * once it is counted, an application waiting for
      * MHD_DAEMON_INFO_CURRENT_CONNECTIONS to reach 0 cannot miss it. The

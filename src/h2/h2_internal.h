@@ -25,7 +25,8 @@ struct mhd_h2 {
     char *out;
     size_t out_len;
     size_t out_sent;
-    bool goaway;  /* GOAWAY sent: no new streams */
+    bool goaway;  /* the final GOAWAY is queued: no new streams */
+    uint64_t notice_at; /* when the shutdown notice went out (quiesce), or 0 */
     bool failed;  /* a fatal session error: close after what is queued */
     bool in_recv; /* inside nghttp2_session_mem_recv */
 };

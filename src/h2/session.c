@@ -26,6 +26,9 @@
 #define FRAME_MAX (16384u + 9u)
 /* Rounds of run/write/read per visit before the others get their turn. */
 #define ROUNDS 8
+/* Between the shutdown notice of a quiesce and the final GOAWAY: requests
+ * that crossed the notice are still served (RFC 9113, 6.8). */
+#define NOTICE_MS 250u
 /* The connection window: enough for every stream's window at once, so one
  * stream whose handler takes nothing cannot hold up the others. */
 #define CONN_WINDOW ((int32_t)1 << 20)
@@ -326,6 +329,22 @@ static void set_interest(struct mhd_h2 *h)
         mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
 }
 
+static void session_close(struct MHD_Connection *c, enum MHD_RequestTerminationCode why);
+static void session_release(struct MHD_Connection *c);
+
+/* The end after a GOAWAY: the carrier becomes an HTTP/1.1 connection that
+ * lingers (close_notify, FIN, the client's bytes read until its FIN), so
+ * frames the client sent meanwhile do not make the kernel answer with a
+ * reset that could destroy the GOAWAY and the last replies. */
+static void close_gracefully(struct MHD_Connection *c)
+{
+    session_close(c, MHD_REQUEST_TERMINATED_COMPLETED_OK);
+    session_release(c);
+    c->proto = NULL;
+    mhd_conn_close_gracefully(c, MHD_REQUEST_TERMINATED_COMPLETED_OK);
+    mhd_conn_schedule(c);
+}
+
 static void session_process(struct MHD_Connection *c)
 {
     struct mhd_h2 *h = c->proto_state;
@@ -359,7 +378,7 @@ static void session_process(struct MHD_Connection *c)
     bool idle_out = h->out_sent == h->out_len && !nghttp2_session_want_write(h->ng);
     if (idle_out && (h->failed || (!nghttp2_session_want_read(h->ng) && h->live == 0))) {
         /* After GOAWAY (ours or the client's) and its last stream. */
-        mhd_conn_close(c, MHD_REQUEST_TERMINATED_COMPLETED_OK);
+        close_gracefully(c);
         return;
     }
     if (idle_out && h->live == 0 && c->mem != NULL) {
@@ -371,6 +390,8 @@ static void session_process(struct MHD_Connection *c)
     }
     set_interest(h);
 }
+
+static void session_quiesce(struct MHD_Connection *c);
 
 static bool session_start(struct MHD_Connection *c)
 {
@@ -423,6 +444,8 @@ static bool session_start(struct MHD_Connection *c)
         (void)feed(h, c->rbuf + c->rpos, c->rlen - c->rpos);
     if (c->mem != NULL)
         c->rlen = c->rpos = 0;
+    if (c->draining)
+        session_quiesce(c); /* quiesced while the preface arrived */
     return true;
 }
 
@@ -431,6 +454,16 @@ static void session_close(struct MHD_Connection *c, enum MHD_RequestTerminationC
 {
     struct mhd_h2 *h = c->proto_state;
     mhd_h2_offload_stop(h); /* handlers that run return first */
+    if (why == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN && !h->failed && !h->goaway) {
+        /* The daemon stops: the client learns which of its requests were
+         * not processed (as far as the socket takes it now). */
+        h->goaway = true;
+        nghttp2_submit_goaway(h->ng, NGHTTP2_FLAG_NONE,
+                              nghttp2_session_get_last_proc_stream_id(h->ng), NGHTTP2_NO_ERROR,
+                              NULL, 0);
+        c->write_ready = true;
+        (void)flush(h);
+    }
     for (struct mhd_link *k = mhd_list_first(&h->streams); k; k = mhd_list_next(&h->streams, k)) {
         struct mhd_h2_stream *s = mhd_container_of(k, struct mhd_h2_stream, c.link);
         if (!s->finished) {
@@ -455,15 +488,30 @@ static void session_release(struct MHD_Connection *c)
     c->proto_state = NULL;
 }
 
-/* The daemon quiesces: no new streams, the open ones finish, then close. */
+/* The daemon quiesces: no new streams, the open ones finish, then close.
+ * First a shutdown notice (GOAWAY with the highest stream id), then, once
+ * requests already on their way had time to arrive, the final GOAWAY
+ * naming the last stream served (RFC 9113, 6.8). The worker calls this
+ * again when the drain timer it is given falls due. */
 static void session_quiesce(struct MHD_Connection *c)
 {
     struct mhd_h2 *h = c->proto_state;
-    if (h->goaway)
+    struct mhd_worker *w = c->worker;
+    if (h->goaway || h->failed)
         return;
-    h->goaway = true;
-    nghttp2_submit_goaway(h->ng, NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(h->ng),
-                          NGHTTP2_NO_ERROR, NULL, 0);
+    if (h->notice_at == 0) {
+        h->notice_at = w->now_ms ? w->now_ms : 1;
+        if (nghttp2_submit_shutdown_notice(h->ng) != 0)
+            h->notice_at = 1; /* cannot: the final GOAWAY goes at once */
+    }
+    if (w->now_ms < h->notice_at + NOTICE_MS) {
+        mhd_worker_drain_at(w, h->notice_at + NOTICE_MS);
+    } else {
+        h->goaway = true;
+        nghttp2_submit_goaway(h->ng, NGHTTP2_FLAG_NONE,
+                              nghttp2_session_get_last_proc_stream_id(h->ng), NGHTTP2_NO_ERROR,
+                              NULL, 0);
+    }
     mhd_conn_schedule(c);
 }
 

@@ -50,6 +50,9 @@ struct mhd_transport {
     /* The file descriptor itself may be given to the application after a
      * protocol upgrade; otherwise the library relays through a socketpair. */
     bool raw_socket;
+    /* The peer answers our end of data with its own (TLS close_notify), so
+     * a close that does not read it draws a reset from the kernel. */
+    bool end_answered;
     /* Starts or continues the transport's handshake: IO_DONE when data may
      * move, IO_AGAIN (see want_write), IO_FAILED. NULL: none needed. */
     enum mhd_io (*handshake)(struct mhd_xport *x);

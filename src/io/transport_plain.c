@@ -106,6 +106,7 @@ const struct mhd_transport mhd_transport_plain = {
     .name = "plain",
     .short_read_drains = true,
     .raw_socket = true,
+    .end_answered = false,
     .handshake = NULL,
     .recv = plain_recv,
     .writev = plain_writev,

@@ -330,6 +330,7 @@ const struct mhd_transport mhd_transport_tls = {
     .name = "tls",
     .short_read_drains = false,
     .raw_socket = false,
+    .end_answered = true,
     .handshake = tls_handshake,
     .recv = tls_recv,
     .writev = tls_writev,

@@ -382,12 +382,12 @@ void mhd_tpc_stop(struct MHD_Daemon *d)
     d->tpc_ready = false;
 }
 
-void mhd_tpc_wake_idle(struct MHD_Daemon *d)
+void mhd_tpc_wake_all(struct MHD_Daemon *d)
 {
     if (!d->tpc_ready)
         return;
     pthread_mutex_lock(&d->tpc_lock);
-    for (struct mhd_link *k = mhd_list_first(&d->tpc_idle); k; k = mhd_list_next(&d->tpc_idle, k))
-        mhd_worker_wake(mhd_container_of(k, struct mhd_worker, tpc_idle_link));
+    for (struct mhd_link *k = mhd_list_first(&d->tpc_all); k; k = mhd_list_next(&d->tpc_all, k))
+        mhd_worker_wake(mhd_container_of(k, struct mhd_worker, tpc_link));
     pthread_mutex_unlock(&d->tpc_lock);
 }

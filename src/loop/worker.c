@@ -286,6 +286,34 @@ void mhd_worker_listen_drop(struct mhd_worker *w)
     w->listen_item.fd = -1;
 }
 
+void mhd_worker_drain_at(struct mhd_worker *w, uint64_t at)
+{
+    if (w->drain_at == 0 || at < w->drain_at)
+        w->drain_at = at;
+}
+
+static bool quiesce_unseen(const struct mhd_worker *w)
+{
+    return !w->quiesce_seen && atomic_load_explicit(&w->daemon->quiesced, memory_order_acquire);
+}
+
+/* Tells every connection that the daemon is quiesced: when the worker first
+ * notices it (woken by MHD_quiesce_daemon, or at the next MHD_run of an
+ * external loop), and when the drain timer falls due. Connections only
+ * schedule themselves here, so the list does not change under the walk. */
+static void drain(struct mhd_worker *w)
+{
+    if (quiesce_unseen(w)) {
+        w->quiesce_seen = true;
+        mhd_worker_listen_drop(w);
+    } else if (w->drain_at == 0 || w->drain_at > w->now_ms) {
+        return;
+    }
+    w->drain_at = 0;
+    for (struct mhd_link *k = mhd_list_first(&w->conns); k; k = mhd_list_next(&w->conns, k))
+        mhd_conn_quiesce(mhd_container_of(k, struct MHD_Connection, link));
+}
+
 bool mhd_worker_at_limit(const struct mhd_worker *w)
 {
     const struct MHD_Daemon *d = w->daemon;
@@ -304,7 +332,8 @@ bool mhd_worker_is_current(const struct mhd_worker *w)
 int64_t mhd_worker_next_timeout(struct mhd_worker *w)
 {
     if (!mhd_list_is_empty(&w->ready) || !mhd_list_is_empty(&w->yielded) ||
-        !mhd_list_is_empty(&w->closed) || atomic_load_explicit(&w->posted, memory_order_relaxed))
+        !mhd_list_is_empty(&w->closed) || atomic_load_explicit(&w->posted, memory_order_relaxed) ||
+        quiesce_unseen(w))
         return 0;
     int64_t t = mhd_timeout_next(w);
     int64_t b = mhd_backoff_next(w);
@@ -318,6 +347,11 @@ int64_t mhd_worker_next_timeout(struct mhd_worker *w)
     int64_t p = mhd_pool_cache_next(w);
     if (p >= 0 && (t < 0 || p < t))
         t = p;
+    if (w->drain_at) {
+        int64_t r = w->drain_at > w->now_ms ? (int64_t)(w->drain_at - w->now_ms) : 0;
+        if (t < 0 || r < t)
+            t = r;
+    }
     return t;
 }
 
@@ -406,6 +440,7 @@ void mhd_worker_run_events(struct mhd_worker *w, struct mhd_poll_event *ev, int 
     mhd_list_splice_back(&w->ready, &w->yielded);
     dispatch(w, ev, n);
     mhd_worker_run_posted(w);
+    drain(w);
     mhd_backoff_expire(w);
     process_ready(w);
     if (w->listen_retry_at && w->listen_retry_at <= w->now_ms) {

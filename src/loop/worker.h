@@ -53,6 +53,8 @@ struct mhd_worker {
     atomic_bool listen_paused; /* read by other workers of a pool */
     bool distributes; /* a pool member: accepts for the whole pool */
     uint64_t listen_retry_at; /* 0: no retry pending */
+    bool quiesce_seen; /* the connections were told of the daemon's quiesce */
+    uint64_t drain_at; /* 0, or when idle draining connections are looked at again */
 
     pthread_t thread;
     bool thread_started;
@@ -168,6 +170,11 @@ const char *mhd_worker_date(struct mhd_worker *w);
 void mhd_worker_listen_pause(struct mhd_worker *w, bool pause);
 void mhd_worker_listen_drop(struct mhd_worker *w);
 
+/* Draining (the daemon is quiesced): looks at the worker's connections
+ * again at `at` (monotonic ms) at the latest, telling each of them once more
+ * (mhd_conn_quiesce). */
+void mhd_worker_drain_at(struct mhd_worker *w, uint64_t at);
+
 /* After running out of descriptors: polls the listen socket again after a
  * short delay even if no connection closes meanwhile. */
 void mhd_worker_listen_retry_later(struct mhd_worker *w);
@@ -189,9 +196,9 @@ struct mhd_worker *mhd_tpc_take_worker(struct MHD_Daemon *d);
 void mhd_tpc_post_conn(struct MHD_Daemon *d, struct mhd_worker *w, struct MHD_Connection *c);
 void mhd_tpc_connection_gone(struct MHD_Daemon *d);
 void mhd_tpc_stop(struct MHD_Daemon *d);
-/* Wakes the waiting connection threads (quiesce: they let go of the listen
- * socket). */
-void mhd_tpc_wake_idle(struct MHD_Daemon *d);
+/* Wakes every connection thread (quiesce: waiting ones let go of the listen
+ * socket, busy ones tell their connection to drain). */
+void mhd_tpc_wake_all(struct MHD_Daemon *d);
 
 /* The listener of a thread-per-connection daemon (tpc_listen.c): before
  * each wait, mhd_tpc_listener_plan() decides whether it polls the listen

@@ -9,18 +9,23 @@
 #define MHD_TEST_SLOW_H
 
 #include <stdio.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 /* The slow-down factor: TEST_SLOW as a positive integer, else 1. */
 static inline long test_slow(void)
 {
-    static long factor;
-    if (factor == 0) {
+    /* Atomic: threads of a test (a TLS proxy, a client) may ask first at
+     * the same time; each computes the same value. */
+    static _Atomic long factor;
+    long f = atomic_load_explicit(&factor, memory_order_relaxed);
+    if (f == 0) {
         const char *s = getenv("TEST_SLOW");
         long v = s != NULL ? strtol(s, NULL, 10) : 1;
-        factor = v >= 1 && v <= 1000 ? v : 1;
+        f = v >= 1 && v <= 1000 ? v : 1;
+        atomic_store_explicit(&factor, f, memory_order_relaxed);
     }
-    return factor;
+    return f;
 }
 
 /* A time limit of `ms` milliseconds, stretched for a slow run. */
