@@ -171,8 +171,10 @@ static void add_intro(struct page *p)
                "<a href=\"/examples/demo.c\">examples/demo.c</a>, a small program on a "
                "from-scratch, drop-in replacement for GNU libmicrohttpd 1.0: an HTTP/1.1 "
                "server library you embed in a C program (same header, same "
-               "<code>libmicrohttpd.so.12</code>). Below it shows the request your browser "
-               "just sent, as the library parsed it.</p>\n<b>Examples running beside it</b>"
+               "<code>libmicrohttpd.so.12</code>), which also speaks HTTP/2 to the same "
+               "program when started with <code>MHD_HTTP2=1</code>, as this demo is. Below it "
+               "shows the request your browser just sent, as the library parsed it (its "
+               "version says which protocol carried it).</p>\n<b>Examples running beside it</b>"
                "<ul>\n");
     add_link(p, 2, "File upload", "upload.c");
     add_link(p, 1, "Basic and Digest authentication", "auth.c");
@@ -180,8 +182,8 @@ static void add_intro(struct page *p)
     char line[256];
     snprintf(line, sizeof(line),
              "<li><a href=\"https://127.0.0.1:%u/\">This page over HTTPS</a> on port %u, with a "
-             "certificate made when the demo started (your browser will ask you to accept it)"
-             "</li>\n",
+             "certificate made when the demo started (your browser will ask you to accept it, "
+             "then fetch it over HTTP/2)</li>\n",
              base_port + 4, base_port + 4);
     add_str(p, line);
     add_str(p, "</ul>\n<b>Read next</b><ul>\n"

@@ -2,7 +2,10 @@
 # What `make demo` runs: the demo site on PORT and the examples it links to
 # on the next three ports (auth PORT+1, upload PORT+2, WebSocket echo
 # PORT+3), and the demo site again over HTTPS on PORT+4 with a self-signed
-# certificate made at start (certtool), all on 127.0.0.1. Ctrl-C or SIGTERM stops every one of them and
+# certificate made at start (certtool), all on 127.0.0.1. The two demo sites
+# speak HTTP/2 too (MHD_HTTP2=1: browsers choose it over HTTPS, curl
+# --http2-prior-knowledge on plain HTTP); the program is the same.
+# Ctrl-C or SIGTERM stops every one of them and
 # ends with status 0; a program that cannot start (a port in use) is named in
 # one line, and what was already started is stopped.
 #
@@ -41,8 +44,11 @@ trap on_signal INT TERM
 # until it prints its "Serving on" line (at most 10 s). NAME demo-https is
 # the demo with a certificate, which listens on PORT+4.
 start() {
-    local name=$1 port=$2 bin=$build/examples/${1%-https}
+    local name=$1 port=$2 bin=$build/examples/${1%-https} h2=
     shift 2
+    # The demo sites serve HTTP/2 as well, switched on from outside the
+    # program, as any libmicrohttpd program's can be.
+    [ "${name%-https}" = demo ] && h2=1
     if [ ! -x "$bin" ]; then
         echo "demo: $bin is missing (run make examples)" >&2
         return 1
@@ -51,6 +57,7 @@ start() {
     # ignore SIGINT, so that this script alone reacts and stops them in turn.
     (
         trap '' INT
+        [ -n "$h2" ] && export MHD_HTTP2=1
         exec "$bin" "$port" "$@"
     ) >"$logs/$name" 2>&1 &
     local pid=$!
@@ -100,7 +107,9 @@ fi
 
 echo "Demo: http://127.0.0.1:$base/ (what this is, the examples and the manual)"
 echo "      auth on $((base + 1)), upload on $((base + 2)), WebSocket echo on $((base + 3)),"
-echo "      the demo over HTTPS on https://127.0.0.1:$((base + 4))/; Ctrl-C stops them all"
+echo "      the demo over HTTPS on https://127.0.0.1:$((base + 4))/ (HTTP/2 in browsers;"
+echo "      curl --http2-prior-knowledge http://127.0.0.1:$base/ for HTTP/2 in the clear);"
+echo "      Ctrl-C stops them all"
 
 # Wait for a signal; if a program ends on its own, stop the others too.
 wait -n "${pids[@]}"

@@ -77,6 +77,12 @@ check "upload on PORT+2" "[ \"\$(status $((base + 2)))\" = 200 ]"
 check "WebSocket echo on PORT+3" "[ \"\$(status $((base + 3)))\" = 200 ]"
 check "the demo over HTTPS on PORT+4" \
     "curl -sk --max-time 5 https://127.0.0.1:$((base + 4))/ | grep -q 'Connection: HTTPS, TLS1.3, '"
+check "the demo over HTTP/2 in the clear (prior knowledge)" \
+    "curl -s --http2-prior-knowledge --max-time 5 http://127.0.0.1:$base/ | grep -q '</b> / HTTP/2</p>'"
+check "the demo over HTTP/2 on HTTPS (ALPN)" \
+    "curl -sk --http2 --max-time 5 https://127.0.0.1:$((base + 4))/ | grep -q '</b> / HTTP/2</p>'"
+check "HTTP/1.1 clients still get HTTP/1.1" \
+    "curl -s --http1.1 --max-time 5 http://127.0.0.1:$base/ | grep -q '</b> / HTTP/1.1</p>'"
 check "the plain demo says so" "curl -s --max-time 5 http://127.0.0.1:$base/ | grep -q 'Connection: plain HTTP'"
 curl -s --max-time 5 "http://127.0.0.1:$base/" >"$dir/page"
 check "first page says what this is" "grep -q 'drop-in replacement for GNU libmicrohttpd' '$dir/page'"

@@ -6,6 +6,7 @@
 #   <!-- example: NAME
 #        setup: shell run in the example's scratch directory before it starts
 #        args: arguments after the port
+#        env: VAR=value ... in the program's environment
 #        once: the program is not a server: run it once, output in $OUT
 #        check: shell that must succeed; $URL (http://127.0.0.1:PORT/),
 #               $PORT and $OUT (the program's output) are set
@@ -76,7 +77,8 @@ meta() { sed -n "s/^$2: //p" "$work/$1.meta"; }
 run_once() {
     local n=$1
     OUT=$work/$n.out
-    (cd "$work/$n.d" && timeout 20 "$work/$n" $(meta "$n" args) >"$OUT" 2>&1)
+    # shellcheck disable=SC2046
+    (cd "$work/$n.d" && timeout 20 env $(meta "$n" env) "$work/$n" $(meta "$n" args) >"$OUT" 2>&1)
     local rc=$?
     check "$n: exits with status 0" "[ $rc = 0 ] || { cat '$OUT'; false; }"
 }
@@ -85,7 +87,8 @@ run_server() {
     local n=$1
     OUT=$work/$n.out
     : >"$OUT"
-    (cd "$work/$n.d" && exec "$work/$n" 0 $(meta "$n" args)) >"$OUT" 2>&1 &
+    # shellcheck disable=SC2046
+    (cd "$work/$n.d" && exec env $(meta "$n" env) "$work/$n" 0 $(meta "$n" args)) >"$OUT" 2>&1 &
     pid=$!
     local i
     for ((i = 0; i < 500; i++)); do
