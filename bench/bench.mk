@@ -3,7 +3,7 @@
 #   make bench            full run (< 20 min); results in bench/results/ and BENCHMARKS.md
 #   make bench QUICK=1    smoke run (< 4 min); results in bench/results/quick/
 #   make bench-h2         the HTTP/2 part alone (bench/h2.sh: ours with MHD_HTTP2=1
-#                         beside h2o and beside our HTTP/1.1 pipelining; about 5 min,
+#                         beside h2o and beside our HTTP/1.1 pipelining; 5-8 min,
 #                         QUICK=1 about 1); results in bench/results/h2/
 #
 # The same bench/hello.c is built twice: against include/ and our static

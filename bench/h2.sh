@@ -3,7 +3,7 @@
 # HTTP/2 on (MHD_HTTP2=1) beside h2o from Debian's archive, and beside our
 # own HTTP/1.1 with pipelining, all in the same run on the same machine.
 #
-#   bench/h2.sh              full run   (about 5 min), results in bench/results/h2/
+#   bench/h2.sh              full run   (5-8 min),    results in bench/results/h2/
 #   QUICK=1 bench/h2.sh      smoke run  (about 1 min), results in bench/results/quick/h2/
 #
 # Environment: BUILD (build dir, default build), QUICK, and for development
