@@ -1,19 +1,23 @@
 # Benchmarks: ours against Debian's libmicrohttpd (included by the top Makefile).
 #
-#   make bench            full run (< 15 min); results in bench/results/ and BENCHMARKS.md
-#   make bench QUICK=1    smoke run (< 3 min); results in bench/results/quick/
+#   make bench            full run (< 20 min); results in bench/results/ and BENCHMARKS.md
+#   make bench QUICK=1    smoke run (< 4 min); results in bench/results/quick/
+#   make bench-h2         the HTTP/2 part alone (bench/h2.sh: ours with MHD_HTTP2=1
+#                         beside h2o and beside our HTTP/1.1 pipelining; 5-8 min,
+#                         QUICK=1 about 1); results in bench/results/h2/
 #
 # The same bench/hello.c is built twice: against include/ and our static
 # library, and against /usr/include and Debian's -lmicrohttpd (the two headers
 # are never mixed); both link GnuTLS for --tls's count of resumed sessions.
 # bench/tlsload.c is the GnuTLS load generator of the HTTPS scenarios.
-# bench/run.sh does the rest.
+# bench/run.sh does the rest, then bench/h2.sh the HTTP/2 part (h2load and
+# h2o from Debian's archive; bench/idle --h2 for idle HTTP/2 connections).
 
 QUICK ?=
 BENCH_BIN := $(BUILD)/bench
 BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -pthread
 
-.PHONY: bench bench-deps bench-bins
+.PHONY: bench bench-h2 bench-deps bench-bins
 
 bench-deps:
 	@scripts/deps.sh bench
@@ -46,3 +50,8 @@ bench-bins: $(BENCH_BIN)/hello-ours $(BENCH_BIN)/hello-mhd $(BENCH_BIN)/idle $(B
 bench: lib bench-deps
 	@$(MAKE) --no-print-directory bench-bins
 	@BUILD=$(BUILD) QUICK=$(QUICK) bench/run.sh
+	@BUILD=$(BUILD) QUICK=$(QUICK) bench/h2.sh
+
+bench-h2: lib bench-deps
+	@$(MAKE) --no-print-directory bench-bins
+	@BUILD=$(BUILD) QUICK=$(QUICK) bench/h2.sh

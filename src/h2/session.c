@@ -151,6 +151,27 @@ static void set_limits(nghttp2_option *o)
     nghttp2_option_set_stream_reset_rate_limit(o, 1000, 33);
 }
 
+/* What an idle connection keeps besides nghttp2's fixed part (BENCHMARKS.md,
+ * HTTP/2, memory per idle connection):
+ * - Closed streams. nghttp2 keeps up to SETTINGS_MAX_CONCURRENT_STREAMS of
+ *   them (about 220 bytes each) for the RFC 7540 priority tree, and its
+ *   stream map grows for them: a connection idle after a burst of 100
+ *   streams held 38 KB more than one idle after a single request. Open
+ *   streams keep their priorities; only references to closed ones fall
+ *   back to the default (RFC 9113 deprecates the tree).
+ * - The HPACK encoder's dynamic table. At nghttp2's default of 4 KiB it
+ *   fills with one Date value per second of traffic: after ten minutes of a
+ *   response a second it held 9.4 KB of entries. 1 KiB holds the fields
+ *   that repeat (Content-Type, Date, Server and the like) in 2.3 KB, for
+ *   half a byte more per response there. */
+#define DEFLATE_TABLE 1024u
+
+static void set_memory(nghttp2_option *o)
+{
+    nghttp2_option_set_no_closed_streams(o, 1);
+    nghttp2_option_set_max_deflate_dynamic_table_size(o, DEFLATE_TABLE);
+}
+
 static void init_once(void)
 {
     if (nghttp2_session_callbacks_new(&callbacks) != 0 || nghttp2_option_new(&options) != 0 ||
@@ -163,6 +184,8 @@ static void init_once(void)
     nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, on_stream_close);
     set_limits(options);
     set_limits(lenient);
+    set_memory(options);
+    set_memory(lenient);
     nghttp2_option_set_no_rfc9113_leading_and_trailing_ws_validation(lenient, 1);
     ready = true;
 }
