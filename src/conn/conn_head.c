@@ -37,13 +37,8 @@ static void put_str(struct writer *w, const char *s)
 
 static void put_u64(struct writer *w, uint64_t v)
 {
-    char tmp[24];
-    size_t i = sizeof(tmp);
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    put(w, tmp + i, sizeof(tmp) - i);
+    char tmp[20];
+    put(w, tmp, mhd_http_decimal(tmp, v));
 }
 
 static void put_status_line(struct writer *w, const struct MHD_Connection *c)

@@ -6,6 +6,7 @@
 
 #include "auth/auth.h"
 #include "conn/conn.h"
+#include "h2/h2.h"
 #include "loop/worker.h"
 #include "util/alloc.h"
 
@@ -38,6 +39,8 @@ void mhd_daemon_free(struct MHD_Daemon *d)
     mhd_iplimit_destroy(d);
     mhd_tls_destroy(d->tls);
     mhd_dauth_destroy(d->dauth);
+    if (d->h2 != NULL)
+        mhd_h2_release_cache();
     mhd_free(d);
 }
 

@@ -23,6 +23,11 @@ bool mhd_h2_available(void);
 /* True when the environment asks for HTTP/2 (MHD_HTTP2=1). */
 bool mhd_h2_wanted(void);
 
+/* Gives back the blocks HTTP/2 keeps for reuse in the calling thread
+ * (mem.c): a stopped daemon leaves nothing allocated behind in the thread
+ * that stopped it. Other threads give theirs back when they exit. */
+void mhd_h2_release_cache(void);
+
 /* The protocol that takes over a connection whose client spoke HTTP/2. */
 extern const struct mhd_protocol mhd_h2_protocol;
 

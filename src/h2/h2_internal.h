@@ -27,7 +27,9 @@ struct mhd_h2 {
     size_t out_sent;
     bool goaway;  /* the final GOAWAY is queued: no new streams */
     uint64_t notice_at; /* when the shutdown notice went out (quiesce), or 0 */
-    bool failed;  /* a fatal session error: close after what is queued */
+    bool failed;        /* the session ends: close after what is queued */
+    bool dead;          /* nghttp2 failed (out of memory, a flood): nothing more
+                         * is asked of it; what h->out holds goes, then close */
     bool in_recv; /* inside nghttp2_session_mem_recv */
 };
 
@@ -96,6 +98,11 @@ static inline struct mhd_h2_stream *h2_stream_of(struct MHD_Connection *c)
 void mhd_h2_mark_runnable(struct mhd_h2_stream *s);
 void mhd_h2_flush_later(struct mhd_h2 *h);
 
+/* Resets stream `id` with `code`; when not even that can be queued (out
+ * of memory), the whole connection ends instead, since the stream's
+ * client would otherwise wait for it forever. */
+void mhd_h2_reset(struct mhd_h2 *h, int32_t id, uint32_t code);
+
 /* stream.c: the stream protocol and the request side. */
 extern const struct mhd_protocol mhd_h2_stream_protocol;
 struct mhd_h2_stream *mhd_h2_stream_new(struct mhd_h2 *h, int32_t id);
@@ -109,6 +116,14 @@ void mhd_h2_stream_end(struct mhd_h2_stream *s);
 void mhd_h2_stream_closed(struct mhd_h2_stream *s, uint32_t error_code);
 /* Runs the application's side of the stream as far as it goes. */
 void mhd_h2_stream_run(struct mhd_h2_stream *s);
+
+/* mem.c: blocks recycled per thread, for nghttp2 (mhd_h2_mem) and for
+ * stream objects. */
+void *mhd_h2_alloc(size_t size);
+void *mhd_h2_calloc(size_t n, size_t size);
+void *mhd_h2_realloc(void *p, size_t size);
+void mhd_h2_free(void *p);
+extern nghttp2_mem mhd_h2_mem;
 
 /* Counts s in h->held (suspended or busy: no connection timeout). */
 void mhd_h2_hold(struct mhd_h2_stream *s, bool on);

@@ -17,6 +17,10 @@ bool mhd_h2_wanted(void)
     return e != NULL && strcmp(e, "1") == 0;
 }
 
+void mhd_h2_release_cache(void)
+{
+}
+
 static bool no_start(struct MHD_Connection *c)
 {
     (void)c;

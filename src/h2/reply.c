@@ -5,8 +5,6 @@
  * a trailing HEADERS frame. */
 #include "h2/h2_internal.h"
 
-#include <ctype.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "response/response.h"
@@ -15,22 +13,37 @@
  * HTTP/2, whoever set them. */
 static bool connection_specific(const char *name, size_t len)
 {
-    static const char *const names[] = {"connection",        "keep-alive", "proxy-connection",
-                                        "transfer-encoding", "upgrade",    "te"};
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-        if (len == strlen(names[i]) && mhd_http_str_eq_nocase(name, names[i], len))
-            return true;
-    return false;
+    switch (len) {
+    case 2:
+        return mhd_http_str_eq_nocase(name, "te", 2);
+    case 7:
+        return mhd_http_str_eq_nocase(name, "upgrade", 7);
+    case 10:
+        return mhd_http_str_eq_nocase(name, "connection", 10) ||
+               mhd_http_str_eq_nocase(name, "keep-alive", 10);
+    case 16:
+        return mhd_http_str_eq_nocase(name, "proxy-connection", 16);
+    case 17:
+        return mhd_http_str_eq_nocase(name, "transfer-encoding", 17);
+    default:
+        return false;
+    }
 }
 
-/* A lower-case copy of `name` in the stream's pool. */
-static uint8_t *lower(struct MHD_Connection *c, const char *name, size_t len)
+/* `name` in lower case (HTTP/2 wants field names so): itself when it is,
+ * else a copy in the stream's pool. */
+static const uint8_t *lower(struct MHD_Connection *c, const char *name, size_t len)
 {
+    size_t i = 0;
+    while (i < len && !(name[i] >= 'A' && name[i] <= 'Z'))
+        i++;
+    if (i == len)
+        return (const uint8_t *)name;
     uint8_t *p = mhd_conn_pool_alloc(c, len + 1);
     if (p == NULL)
         return NULL;
-    for (size_t i = 0; i < len; i++)
-        p[i] = (uint8_t)tolower((unsigned char)name[i]);
+    for (i = 0; i < len; i++)
+        p[i] = (uint8_t)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] | 0x20 : name[i]);
     p[len] = '\0';
     return p;
 }
@@ -51,7 +64,7 @@ static int fields(struct MHD_Connection *c, struct MHD_Response *r, enum MHD_Val
     for (struct mhd_rheader *f = r->headers; f != NULL && n < cap; f = f->next) {
         if (f->kind != kind || connection_specific(f->name, f->name_len))
             continue;
-        uint8_t *name = lower(c, f->name, f->name_len);
+        const uint8_t *name = lower(c, f->name, f->name_len);
         if (name == NULL)
             return -1;
         out[n++] = nv(name, f->name_len, f->value, f->value_len);
@@ -213,7 +226,9 @@ bool mhd_h2_submit_reply(struct mhd_h2_stream *s)
     char *len = mhd_conn_pool_alloc(c, 24);
     int n = 0;
     if (list != NULL && st != NULL && len != NULL) {
-        snprintf(st, 4, "%03u", status % 1000);
+        st[0] = (char)('0' + status / 100 % 10);
+        st[1] = (char)('0' + status / 10 % 10);
+        st[2] = (char)('0' + status % 10);
         list[n++] = nv((const uint8_t *)":status", 7, st, 3);
         int k = fields(c, r, MHD_HEADER_KIND, list + n, cap - 3);
         n = k < 0 ? -1 : n + k;
@@ -239,8 +254,8 @@ bool mhd_h2_submit_reply(struct mhd_h2_stream *s)
     }
     if (r->size != MHD_SIZE_UNKNOWN && !r->force_chunked && !r->app_content_length &&
         !bodyless_status(status)) {
-        int l = snprintf(len, 24, "%llu", (unsigned long long)r->size);
-        list[n++] = nv((const uint8_t *)"content-length", 14, len, (size_t)l);
+        size_t l = mhd_http_decimal(len, r->size);
+        list[n++] = nv((const uint8_t *)"content-length", 14, len, l);
     }
     c->tx.body_pos = 0;
     c->tx.iov_idx = 0;

@@ -130,6 +130,32 @@ static int on_stream_close(nghttp2_session *ng, int32_t id, uint32_t error_code,
     return 0;
 }
 
+/* A frame nghttp2 gave up (an allocation failed while it was being made):
+ * its stream would wait for it forever. A reply whose header block could
+ * not be compressed leaves the HPACK encoder's table out of step with the
+ * client's, so no header block can follow on this connection: it ends
+ * with GOAWAY. Any other lost frame costs its stream only. Frames of a
+ * stream or a connection that ends anyway need nothing. */
+static int on_frame_not_send(nghttp2_session *ng, const nghttp2_frame *frame, int lib_error,
+                             void *user)
+{
+    struct mhd_h2 *h = user;
+    int32_t id = frame->hd.stream_id;
+    if (lib_error == NGHTTP2_ERR_STREAM_CLOSED || lib_error == NGHTTP2_ERR_STREAM_CLOSING ||
+        lib_error == NGHTTP2_ERR_SESSION_CLOSING)
+        return 0;
+    mhd_dlog(h->c->daemon, "HTTP/2: a frame for stream %d was not sent: %s", (int)id,
+             nghttp2_strerror(lib_error));
+    if (lib_error == NGHTTP2_ERR_HEADER_COMP) {
+        h->failed = true;
+        if (nghttp2_session_terminate_session(ng, NGHTTP2_INTERNAL_ERROR) != 0)
+            h->dead = true;
+    } else if (id > 0 && frame->hd.type != NGHTTP2_RST_STREAM) {
+        mhd_h2_reset(h, id, NGHTTP2_INTERNAL_ERROR);
+    }
+    return 0;
+}
+
 static nghttp2_session_callbacks *callbacks;
 /* Strict (RFC 9113) and, for negative client discipline levels, lenient
  * about whitespace around field values, which the stream then trims as
@@ -182,6 +208,7 @@ static void init_once(void)
     nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, on_frame_recv);
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, on_data_chunk);
     nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, on_stream_close);
+    nghttp2_session_callbacks_set_on_frame_not_send_callback(callbacks, on_frame_not_send);
     set_limits(options);
     set_limits(lenient);
     set_memory(options);
@@ -232,7 +259,7 @@ static enum flush_result flush(struct mhd_h2 *h)
     for (int i = 0; i < ROUNDS; i++) {
         if (h->out_sent == h->out_len) {
             h->out_sent = h->out_len = 0;
-            if (!nghttp2_session_want_write(h->ng))
+            if (h->dead || !nghttp2_session_want_write(h->ng))
                 return moved ? FLUSH_PROGRESS : FLUSH_DONE;
             if (!gather(h))
                 return FLUSH_FAILED;
@@ -266,9 +293,11 @@ static enum read_result feed(struct mhd_h2 *h, const char *buf, size_t len)
     ssize_t rv = nghttp2_session_mem_recv(h->ng, (const uint8_t *)buf, len);
     h->in_recv = false;
     if (rv < 0) {
-        /* A protocol error, a flood: nghttp2 has queued its GOAWAY. */
+        /* A flood, out of memory, a callback that failed: the session is
+         * beyond use (a protocol error is not reported here; nghttp2
+         * answers it with GOAWAY and stops reading). */
         mhd_dlog(h->c->daemon, "HTTP/2: closing a connection: %s", nghttp2_strerror((int)rv));
-        h->failed = true;
+        h->failed = h->dead = true;
         return READ_END;
     }
     return READ_MORE;
@@ -316,6 +345,13 @@ void mhd_h2_flush_later(struct mhd_h2 *h)
 {
     if (!h->in_recv)
         mhd_conn_schedule(h->c);
+}
+
+void mhd_h2_reset(struct mhd_h2 *h, int32_t id, uint32_t code)
+{
+    if (nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, id, code) != 0)
+        h->failed = h->dead = true;
+    mhd_h2_flush_later(h);
 }
 
 static void run_streams(struct mhd_h2 *h)
@@ -398,7 +434,7 @@ static void session_process(struct MHD_Connection *c)
     free_finished(h);
     if (more)
         mhd_conn_schedule(c); /* a fair share is done: the others go first */
-    bool idle_out = h->out_sent == h->out_len && !nghttp2_session_want_write(h->ng);
+    bool idle_out = h->out_sent == h->out_len && (h->dead || !nghttp2_session_want_write(h->ng));
     if (idle_out && (h->failed || (!nghttp2_session_want_read(h->ng) && h->live == 0))) {
         /* After GOAWAY (ours or the client's) and its last stream. */
         close_gracefully(c);
@@ -429,7 +465,8 @@ static bool session_start(struct MHD_Connection *c)
     mhd_list_init(&h->streams);
     mhd_list_init(&h->runnable);
     bool tolerant = c->daemon->cfg.discipline < 0;
-    if (nghttp2_session_server_new2(&h->ng, callbacks, h, tolerant ? lenient : options) != 0) {
+    if (nghttp2_session_server_new3(&h->ng, callbacks, h, tolerant ? lenient : options,
+                                    &mhd_h2_mem) != 0) {
         mhd_free(h);
         return false;
     }

@@ -20,7 +20,7 @@
 
 struct mhd_h2_stream *mhd_h2_stream_new(struct mhd_h2 *h, int32_t id)
 {
-    struct mhd_h2_stream *s = mhd_calloc(1, sizeof(*s));
+    struct mhd_h2_stream *s = mhd_h2_calloc(1, sizeof(*s));
     if (s == NULL)
         return NULL;
     struct MHD_Connection *c = &s->c, *carrier = h->c;
@@ -43,7 +43,7 @@ struct mhd_h2_stream *mhd_h2_stream_new(struct mhd_h2 *h, int32_t id)
     memcpy(&c->addr, &carrier->addr, sizeof(c->addr));
     c->addr_len = carrier->addr_len;
     if (!mhd_conn_pool_take(c)) {
-        mhd_free(s);
+        mhd_h2_free(s);
         return NULL;
     }
     s->h = h;
@@ -63,7 +63,7 @@ void mhd_h2_stream_free(struct mhd_h2_stream *s)
     mhd_free(s->pull);
     mhd_free(s->inbox);
     mhd_free(s->spill);
-    mhd_free(s);
+    mhd_h2_free(s);
 }
 
 /* ---- the request head ------------------------------------------------------- */
@@ -114,10 +114,8 @@ static bool add_cookie(struct mhd_h2_stream *s, const uint8_t *v, size_t len)
     return true;
 }
 
-static bool is_name(const uint8_t *name, size_t len, const char *want)
-{
-    return len == strlen(want) && memcmp(name, want, len) == 0;
-}
+/* Whether the field name (name, len) is the literal `lit`. */
+#define IS_NAME(name, len, lit) ((len) == sizeof(lit) - 1 && memcmp((name), (lit), (len)) == 0)
 
 /* The status for a head that does not fit, named after the part that was
  * being stored, as for HTTP/1.1: 501 the method, 414 the target, 431 the
@@ -138,7 +136,7 @@ int mhd_h2_stream_field(struct mhd_h2_stream *s, const uint8_t *name, size_t nam
 {
     struct MHD_Connection *c = &s->c;
     struct mhd_request *rq = &c->rq;
-    if (mhd_h2_offload_park(s, PARK_FIELD, name, name_len, value, value_len, 0))
+    if (s->busy && mhd_h2_offload_park(s, PARK_FIELD, name, name_len, value, value_len, 0))
         return 0; /* trailers for a stream whose handler runs */
     if (s->too_large)
         return 0;
@@ -160,18 +158,22 @@ int mhd_h2_stream_field(struct mhd_h2_stream *s, const uint8_t *name, size_t nam
         return 0;
     }
     if (name_len > 0 && name[0] == ':') {
+        bool method = IS_NAME(name, name_len, ":method"), path = IS_NAME(name, name_len, ":path");
+        bool authority = IS_NAME(name, name_len, ":authority");
+        if (!method && !path && (!authority || s->has_host))
+            return 0; /* :scheme (nghttp2 checked it), or a second :authority */
         char *v = keep(c, value, value_len);
         if (v == NULL) {
             too_large(s, name, name_len);
             return 0;
         }
-        if (is_name(name, name_len, ":method")) {
+        if (method) {
             rq->head.method = v;
             rq->head.method_len = value_len;
-        } else if (is_name(name, name_len, ":path")) {
+        } else if (path) {
             rq->head.target = v;
             rq->head.target_len = value_len;
-        } else if (is_name(name, name_len, ":authority") && !s->has_host) {
+        } else {
             /* Programs ask for "Host"; HTTP/2 says :authority. */
             s->has_host = mhd_conn_add_value(c, MHD_HEADER_KIND, "Host", 4, v, value_len);
             if (!s->has_host)
@@ -179,7 +181,7 @@ int mhd_h2_stream_field(struct mhd_h2_stream *s, const uint8_t *name, size_t nam
         }
         return 0;
     }
-    if (is_name(name, name_len, "cookie")) {
+    if (IS_NAME(name, name_len, "cookie")) {
         if (!add_cookie(s, value, value_len))
             too_large(s, name, name_len);
         return 0;
@@ -189,9 +191,9 @@ int mhd_h2_stream_field(struct mhd_h2_stream *s, const uint8_t *name, size_t nam
         too_large(s, name, name_len);
         return 0;
     }
-    if (is_name(name, name_len, "host"))
+    if (IS_NAME(name, name_len, "host"))
         s->has_host = true;
-    if (is_name(name, name_len, "expect") && value_len == 12 &&
+    if (IS_NAME(name, name_len, "expect") && value_len == 12 &&
         mhd_http_str_eq_nocase(v, "100-continue", 12))
         rq->head.expect_continue = true;
     return 0;
@@ -337,7 +339,7 @@ int mhd_h2_stream_data(struct mhd_h2_stream *s, const uint8_t *data, size_t len)
 {
     struct MHD_Connection *c = &s->c;
     nghttp2_session *ng = s->h->ng;
-    if (mhd_h2_offload_park(s, PARK_DATA, data, len, NULL, 0, 0))
+    if (s->busy && mhd_h2_offload_park(s, PARK_DATA, data, len, NULL, 0, 0))
         return 0;
     if (s->discard_body || c->state == CONN_CLOSED) {
         nghttp2_session_consume(ng, s->id, len);
@@ -364,7 +366,7 @@ int mhd_h2_stream_data(struct mhd_h2_stream *s, const uint8_t *data, size_t len)
 
 void mhd_h2_stream_end(struct mhd_h2_stream *s)
 {
-    if (mhd_h2_offload_park(s, PARK_END, NULL, 0, NULL, 0, 0))
+    if (s->busy && mhd_h2_offload_park(s, PARK_END, NULL, 0, NULL, 0, 0))
         return;
     s->end_stream = true;
     mhd_h2_mark_runnable(s);
@@ -374,7 +376,8 @@ void mhd_h2_stream_closed(struct mhd_h2_stream *s, uint32_t error_code)
 {
     struct MHD_Connection *c = &s->c;
     struct mhd_h2 *h = s->h;
-    if (s->finished || mhd_h2_offload_park(s, PARK_CLOSED, NULL, 0, NULL, 0, error_code))
+    if (s->finished ||
+        (s->busy && mhd_h2_offload_park(s, PARK_CLOSED, NULL, 0, NULL, 0, error_code)))
         return;
     s->finished = true;
     h->live--;
@@ -570,8 +573,7 @@ static void stream_close(struct MHD_Connection *c, enum MHD_RequestTerminationCo
         c->tx.resp = NULL;
     }
     c->state = CONN_CLOSED;
-    nghttp2_submit_rst_stream(s->h->ng, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_INTERNAL_ERROR);
-    mhd_h2_flush_later(s->h);
+    mhd_h2_reset(s->h, s->id, NGHTTP2_INTERNAL_ERROR);
 }
 
 void mhd_h2_hold(struct mhd_h2_stream *s, bool on)

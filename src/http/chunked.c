@@ -201,3 +201,16 @@ size_t mhd_http_chunk_header(char *out, uint64_t n)
     out[k + 1] = '\n';
     return k + 2;
 }
+
+size_t mhd_http_decimal(char *out, uint64_t n)
+{
+    char tmp[20];
+    size_t k = 0;
+    do {
+        tmp[k++] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n != 0);
+    for (size_t i = 0; i < k; i++)
+        out[i] = tmp[k - 1 - i];
+    return k;
+}

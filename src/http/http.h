@@ -166,6 +166,10 @@ enum mhd_http_result mhd_http_parse_trailers(char *buf, size_t len, int level,
  * must hold 18 bytes; returns its length. */
 size_t mhd_http_chunk_header(char *out, uint64_t n);
 
+/* Writes `n` in decimal into out, which must hold 20 bytes (no NUL);
+ * returns its length. */
+size_t mhd_http_decimal(char *out, uint64_t n);
+
 /* ---- Request-target, query and percent-decoding ------------------------- */
 
 /* Decodes %XX escapes of s[0..len) in place, 0-terminates (s[len] must be

@@ -14,6 +14,6 @@ static_deps() {
     syms=$(nm "$1" 2>/dev/null)
     deps=
     echo "$syms" | grep -q ' U gnutls_init$' && deps="$deps -lgnutls"
-    echo "$syms" | grep -q ' U nghttp2_session_server_new2$' && deps="$deps -lnghttp2"
+    echo "$syms" | grep -q ' U nghttp2_' && deps="$deps -lnghttp2"
     echo "$deps"
 }

@@ -286,6 +286,32 @@ static void test_chunk_header(void)
     }
 }
 
+/* Decimal digits for Content-Length (HTTP/1.1 heads and HTTP/2 fields),
+ * written into exactly the room they need. */
+static void test_decimal(void)
+{
+    static const struct {
+        uint64_t n;
+        const char *text;
+    } cases[] = {
+        {0, "0"},
+        {7, "7"},
+        {9, "9"},
+        {10, "10"},
+        {99, "99"},
+        {100, "100"},
+        {1234567, "1234567"},
+        {UINT64_MAX, "18446744073709551615"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *out = ht_place("\x55\x55\x55\x55\x55\x55\x55\x55\x55\x55\x55\x55\x55\x55\x55\x55"
+                             "\x55\x55\x55\x55",
+                             20);
+        size_t n = mhd_http_decimal(out, cases[i].n);
+        CHECK_EQ_MEM(out, n, cases[i].text, strlen(cases[i].text));
+    }
+}
+
 int main(void)
 {
     for (size_t i = 0; i < sizeof(size_cases) / sizeof(size_cases[0]); i++)
@@ -296,5 +322,6 @@ int main(void)
         run_trailer_case(&trailer_cases[i]);
     test_trailer_no_memory();
     test_chunk_header();
+    test_decimal();
     return check_done();
 }
