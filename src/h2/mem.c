@@ -25,7 +25,18 @@
 #define CLASSES 7 /* 64, 128, ... 4096 bytes */
 #define MIN_SHIFT 6
 #define LARGE 0xffu /* beyond the classes: plain malloc */
+/* Under AddressSanitizer nothing is kept: a block used after it was freed
+ * must meet ASan's poisoned memory, not a recycled block. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MHD_H2_MEM_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(MHD_H2_MEM_ASAN)
+#define CACHE_BYTES 0u
+#else
 #define CACHE_BYTES (128u * 1024u)
+#endif
 
 /* Before each block; 16 bytes keep the block aligned as malloc's are. */
 struct header {
