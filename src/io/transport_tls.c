@@ -60,6 +60,8 @@ static ssize_t pull(gnutls_transport_ptr_t p, void *data, size_t len)
             while (n < 0 && errno == EINTR);
             if (n >= 0)
                 tc->sock_drained = (size_t)n < len;
+            else if (errno == EAGAIN || errno == EWOULDBLOCK)
+                tc->sock_again = true;
             return n;
         }
         if (tc->ra == NULL && (tc->ra = mhd_alloc(READ_AHEAD)) == NULL) {
@@ -71,6 +73,8 @@ static ssize_t pull(gnutls_transport_ptr_t p, void *data, size_t len)
         while (n < 0 && errno == EINTR);
         if (n <= 0) {
             int err = errno;
+            if (n < 0 && (err == EAGAIN || err == EWOULDBLOCK))
+                tc->sock_again = true;
             mhd_free(tc->ra);
             tc->ra = NULL;
             errno = err;
@@ -193,6 +197,7 @@ static enum mhd_io tls_recv(struct mhd_xport *x, void *buf, size_t len, size_t *
     x->drained = false;
     for (int i = 0; i < RETRIES_MAX; i++) {
         tc->sock_drained = false;
+        tc->sock_again = false;
         ssize_t n = gnutls_record_recv(tc->s, buf, len);
         if (n > 0) {
             *got = (size_t)n;
@@ -202,12 +207,24 @@ static enum mhd_io tls_recv(struct mhd_xport *x, void *buf, size_t len, size_t *
         }
         if (n == 0 || n == GNUTLS_E_PREMATURE_TERMINATION)
             return IO_EOF; /* close_notify, or a close without one */
-        if (n == GNUTLS_E_AGAIN)
+        if (n == GNUTLS_E_AGAIN) {
+            /* GnuTLS also answers "again" when it has just handled a TLS
+             * 1.3 post-handshake message (a KeyUpdate) and read no
+             * further, while the records behind it (the next request) may
+             * already wait in the read-ahead: the poller would never
+             * report them. Only the socket found empty, or a reply that
+             * waits to be written (the KeyUpdate answering one that asked
+             * for it), ends the round. */
+            if (!tc->sock_again && gnutls_record_get_direction(tc->s) == 0)
+                continue;
             return again(x);
+        }
         /* A client asking to renegotiate (TLS 1.2) is refused by closing:
          * nothing an HTTP server needs comes from it. */
-        if (n == GNUTLS_E_REHANDSHAKE)
+        if (n == GNUTLS_E_REHANDSHAKE) {
+            mhd_log(tc->t->log, "TLS renegotiation refused: closing the connection");
             return IO_FAILED;
+        }
         if (n != GNUTLS_E_INTERRUPTED && gnutls_error_is_fatal((int)n))
             return IO_FAILED;
     }
