@@ -24,6 +24,11 @@
 #define RECORD_MAX 16384u
 /* Non-fatal GnuTLS results (warning alerts) retried in one call. */
 #define RETRIES_MAX 8
+/* The same for a handshake, which also goes on after each record that
+ * brought only part of a handshake message: enough for any real client's
+ * flight, few enough that one fragmenting its ClientHello into tiny
+ * records is turned away. */
+#define HANDSHAKE_ROUNDS_MAX 64
 /* Bytes written per call at most, so one connection cannot hold its worker
  * while a fast reader keeps the socket empty. */
 #define WRITE_ROUND_MAX ((size_t)256 * 1024)
@@ -156,17 +161,35 @@ static enum mhd_io again(struct mhd_xport *x)
     return IO_AGAIN;
 }
 
+/* After GNUTLS_E_AGAIN: true when the call may simply be made again.
+ * GnuTLS also answers "again" when it has handled a record and read no
+ * further: a TLS 1.3 post-handshake message (KeyUpdate), a record holding
+ * only part of a handshake message, or the end of input met inside a
+ * record header (the next call reports it). The records behind may then
+ * already wait in the read-ahead, and the poller would never report them
+ * (or the end of input) again. Only the socket found empty, or a reply
+ * that waits to be written (a KeyUpdate answering one that asked for it),
+ * means waiting for the poller. Reset tc->sock_again before each call. */
+static bool may_go_on(const struct mhd_tls_conn *tc)
+{
+    return !tc->sock_again && gnutls_record_get_direction(tc->s) == 0;
+}
+
 static enum mhd_io tls_handshake(struct mhd_xport *x)
 {
     struct mhd_tls_conn *tc = conn_of(x);
-    for (int i = 0; i < RETRIES_MAX; i++) {
+    for (int i = 0; i < HANDSHAKE_ROUNDS_MAX; i++) {
+        tc->sock_again = false;
         int rc = gnutls_handshake(tc->s);
         if (rc == GNUTLS_E_SUCCESS) {
             tc->early_data = (gnutls_session_get_flags(tc->s) & GNUTLS_SFLAGS_EARLY_DATA) != 0;
             return IO_DONE;
         }
-        if (rc == GNUTLS_E_AGAIN)
+        if (rc == GNUTLS_E_AGAIN) {
+            if (may_go_on(tc))
+                continue;
             return again(x);
+        }
         if (rc == GNUTLS_E_PREMATURE_TERMINATION)
             return IO_EOF; /* the client went away: nothing worth a log line */
         if (rc != GNUTLS_E_INTERRUPTED && gnutls_error_is_fatal(rc)) {
@@ -174,6 +197,7 @@ static enum mhd_io tls_handshake(struct mhd_xport *x)
             return IO_FAILED;
         }
     }
+    mhd_log(tc->t->log, "TLS handshake failed: the client's flight came in too many pieces");
     return IO_FAILED;
 }
 
@@ -208,14 +232,7 @@ static enum mhd_io tls_recv(struct mhd_xport *x, void *buf, size_t len, size_t *
         if (n == 0 || n == GNUTLS_E_PREMATURE_TERMINATION)
             return IO_EOF; /* close_notify, or a close without one */
         if (n == GNUTLS_E_AGAIN) {
-            /* GnuTLS also answers "again" when it has just handled a TLS
-             * 1.3 post-handshake message (a KeyUpdate) and read no
-             * further, while the records behind it (the next request) may
-             * already wait in the read-ahead: the poller would never
-             * report them. Only the socket found empty, or a reply that
-             * waits to be written (the KeyUpdate answering one that asked
-             * for it), ends the round. */
-            if (!tc->sock_again && gnutls_record_get_direction(tc->s) == 0)
+            if (may_go_on(tc))
                 continue;
             return again(x);
         }
