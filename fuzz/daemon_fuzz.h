@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "fuzz.h"
 
@@ -130,6 +131,18 @@ static inline const char *find(const char *hay, size_t len, const char *needle)
         if (memcmp(hay + i, needle, n) == 0)
             return hay + i;
     return NULL;
+}
+
+/* Closes the client and lets the daemon notice; no connection and no
+ * request may survive that (*live counts the requests the application saw
+ * and did not see completed). */
+static inline void settle(struct MHD_Daemon *d, int fd, const long *live)
+{
+    close(fd);
+    for (int i = 0; i < SETTLE_RUNS && open_connections(d) != 0; i++)
+        MHD_run(d);
+    FUZZ_CHECK(open_connections(d) == 0);
+    FUZZ_CHECK(*live == 0);
 }
 
 #endif

@@ -28,6 +28,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -195,54 +196,6 @@ static void check_served(const struct test_server *ts, const char *after)
 
 /* ---- raw sockets ----------------------------------------------------------- */
 
-static int tcp_connect(uint16_t port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    struct sockaddr_in sa = {0};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-        close(fd);
-        return -1;
-    }
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    return fd;
-}
-
-static uint16_t local_port(int fd)
-{
-    struct sockaddr_in sa;
-    socklen_t len = sizeof(sa);
-    if (getsockname(fd, (struct sockaddr *)&sa, &len) != 0)
-        return 0;
-    return ntohs(sa.sin_port);
-}
-
-/* Waits until the server closes fd, keeping what it sent in *first (its
- * first byte, -1 if none); the milliseconds it took, -1 if it did not. */
-static long wait_closed(int fd, int limit_ms, int *first)
-{
-    uint64_t t0 = ts_now_ms();
-    char buf[4096];
-    if (first != NULL)
-        *first = -1;
-    for (;;) {
-        long left = limit_ms - (long)(ts_now_ms() - t0);
-        struct pollfd p = {fd, POLLIN, 0};
-        if (left <= 0 || poll(&p, 1, (int)left) <= 0)
-            return -1;
-        ssize_t n = recv(fd, buf, sizeof(buf), 0);
-        if (n <= 0)
-            return (long)(ts_now_ms() - t0);
-        if (first != NULL && *first < 0)
-            *first = (unsigned char)buf[0];
-    }
-}
-
 /* A real ClientHello, as GnuTLS's default client sends it. */
 static unsigned char hello[4096];
 static size_t hello_len;
@@ -291,13 +244,13 @@ static void hostile_bytes(const struct test_server *ts, const char *what, const 
 {
     enum ts_mode mode = ts->mode;
     int before = ts_read_locked(&lock, &logged);
-    int fd = tcp_connect(ts->port);
+    int fd = rs_connect_tcp(ts->port);
     CHECK_MSG(fd >= 0 && rs_send(fd, data, len), "%s: %s: could not send", ts_mode_names[mode],
               what);
     if (eof)
         shutdown(fd, SHUT_WR);
     int first;
-    long ms = wait_closed(fd, (int)test_ms(5000), &first);
+    long ms = rs_wait_closed(fd, (int)test_ms(5000), &first);
     close(fd);
     CHECK_MSG(ms >= 0 && ms < test_ms(1000), "%s: %s: closed after %ld ms", ts_mode_names[mode],
               what, ms);
@@ -361,7 +314,7 @@ struct gc {
 static bool gc_open(struct gc *c, uint16_t port, const char *prio)
 {
     c->s = NULL;
-    c->fd = tcp_connect(port);
+    c->fd = rs_connect_tcp(port);
     if (c->fd < 0)
         return false;
     /* Blocking calls, each bounded. */
@@ -500,15 +453,21 @@ static void test_key_update_gnutls(const struct test_server *ts)
     check_served(ts, "KeyUpdate");
 }
 
-static void s_client_argv(const char **argv, char *addr, size_t cap, uint16_t port,
-                          const char *version)
+/* Starts openssl s_client with `version` ("-tls1_3") against the daemon
+ * and waits for its handshake; false (a failed check) if it did not
+ * complete. */
+static bool s_client_start(const struct test_server *ts, const char *version, struct pr_proc *p)
 {
-    snprintf(addr, cap, "127.0.0.1:%u", (unsigned int)port);
-    const char *a[] = {
+    char addr[32];
+    snprintf(addr, sizeof(addr), "127.0.0.1:%u", (unsigned int)ts->port);
+    const char *argv[] = {
         "openssl", "s_client",        "-connect",    addr,        version,
         "-CAfile", tt_path("ca.pem"), "-servername", "localhost", "-verify_return_error",
         NULL};
-    memcpy(argv, a, sizeof(a));
+    bool ok = pr_start(p, argv) && pr_expect(p, "Verify return code: 0", 5000);
+    CHECK_MSG(ok, "%s: openssl s_client %s did not connect: %s", ts_mode_names[ts->mode], version,
+              p->buf != NULL ? p->buf : "");
+    return ok;
 }
 
 /* TLS 1.3 KeyUpdate from OpenSSL: "k" updates its keys, "K" asks the
@@ -516,13 +475,8 @@ static void s_client_argv(const char **argv, char *addr, size_t cap, uint16_t po
 static void test_key_update_openssl(const struct test_server *ts)
 {
     enum ts_mode mode = ts->mode;
-    const char *argv[16];
-    char addr[32];
-    s_client_argv(argv, addr, sizeof(addr), ts->port, "-tls1_3");
     struct pr_proc p;
-    bool ok = pr_start(&p, argv) && pr_expect(&p, "Verify return code: 0", 5000);
-    CHECK_MSG(ok, "%s: openssl s_client -tls1_3 did not connect: %s", ts_mode_names[mode],
-              p.buf != NULL ? p.buf : "");
+    bool ok = s_client_start(ts, "-tls1_3", &p);
     long ms[2] = {-1, -1};
     for (int i = 0; ok && i < 2; i++) {
         static const char *const cmd[] = {"k\n", "K\n"};
@@ -549,18 +503,16 @@ static void test_key_update_openssl(const struct test_server *ts)
 static void test_renegotiation(const struct test_server *ts)
 {
     enum ts_mode mode = ts->mode;
-    const char *argv[16];
-    char addr[32];
-    s_client_argv(argv, addr, sizeof(addr), ts->port, "-tls1_2");
     struct pr_proc p;
-    bool ok = pr_start(&p, argv) && pr_expect(&p, "Verify return code: 0", 5000);
-    CHECK_MSG(ok, "%s: openssl s_client -tls1_2 did not connect: %s", ts_mode_names[mode],
-              p.buf != NULL ? p.buf : "");
+    bool ok = s_client_start(ts, "-tls1_2", &p);
     static const char req[] = "GET /after-renegotiation HTTP/1.1\r\nHost: x\r\n\r\n";
     uint64_t t0 = ts_now_ms();
-    /* The renegotiation starts with the next data s_client sends. */
     ok = ok && pr_write(&p, "R\n", 2) && pr_expect(&p, "RENEGOTIATING", 5000);
-    ok = ok && pr_write(&p, req, sizeof(req) - 1);
+    /* The renegotiation starts at once or with the next data s_client
+     * sends; the request goes after it, unless s_client has already seen
+     * the connection end and stopped (the write then fails). */
+    if (ok)
+        (void)pr_write(&p, req, sizeof(req) - 1);
     /* The connection ends; s_client notices and stops. */
     int rc = ok ? pr_finish(&p, 5000) : pr_finish(&p, 0);
     long ms = (long)(ts_now_ms() - t0);
@@ -600,9 +552,9 @@ static void test_renegotiation(const struct test_server *ts)
  * watch_port[i]. */
 static int open_watched(const struct test_server *ts, int i, const void *data, size_t len)
 {
-    int fd = tcp_connect(ts->port);
+    int fd = rs_connect_tcp(ts->port);
     pthread_mutex_lock(&lock);
-    watch_port[i] = fd >= 0 ? local_port(fd) : 0;
+    watch_port[i] = fd >= 0 ? rs_local_port(fd) : 0;
     watch_closed_ms[i] = 0;
     pthread_mutex_unlock(&lock);
     CHECK(fd >= 0 && rs_send(fd, data, len));
@@ -615,7 +567,7 @@ static void check_cut_at_timeout(const struct test_server *ts, int i, int fd, ui
                                  const char *what)
 {
     enum ts_mode mode = ts->mode;
-    long waited = wait_closed(fd, (int)test_ms(timeout_s * 1000 + 5000), NULL);
+    long waited = rs_wait_closed(fd, (int)test_ms(timeout_s * 1000 + 5000), NULL);
     close(fd);
     pthread_mutex_lock(&lock);
     long ms = watch_closed_ms[i] != 0 ? (long)(watch_closed_ms[i] - since) : -1;
@@ -673,7 +625,7 @@ static void test_many_stalled(enum ts_mode mode)
     uint64_t t0 = ts_now_ms();
     unsigned long opened = 0;
     for (unsigned long i = 0; i < n; i++) {
-        fds[i] = tcp_connect(ts.port);
+        fds[i] = rs_connect_tcp(ts.port);
         if (fds[i] >= 0 && rs_send(fds[i], hello, hello_len / 2))
             opened++;
     }
@@ -692,7 +644,7 @@ static void test_many_stalled(enum ts_mode mode)
         if (fds[i] < 0)
             continue;
         long left = (long)(deadline - ts_now_ms());
-        if (left > 0 && wait_closed(fds[i], (int)left, NULL) >= 0)
+        if (left > 0 && rs_wait_closed(fds[i], (int)left, NULL) >= 0)
             closed++;
         close(fds[i]);
     }
@@ -707,19 +659,6 @@ static void test_many_stalled(enum ts_mode mode)
     stop(&ts);
 }
 
-static long rss_kib(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long v = -1;
-    while (f != NULL && fgets(line, sizeof(line), f) != NULL)
-        if (sscanf(line, "VmRSS: %ld kB", &v) == 1)
-            break;
-    if (f != NULL)
-        fclose(f);
-    return v;
-}
-
 /* Case 6: a client that stops reading in the middle of a large response. */
 static void test_stalled_reader(enum ts_mode mode)
 {
@@ -728,7 +667,7 @@ static void test_stalled_reader(enum ts_mode mode)
         return;
     atomic_store(&big_produced, 0);
     int timeouts = ts_read_locked(&lock, &timed_out);
-    long rss0 = rss_kib();
+    long rss0 = ts_rss_kib();
     struct gc c;
     bool ok = gc_open(&c, ts.port, NULL) && gc_send(&c, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
     size_t got = 0;
@@ -749,7 +688,7 @@ static void test_stalled_reader(enum ts_mode mode)
                              (int)test_ms(timeout_s * 1000 + 5000));
     long ms = (long)(ts_now_ms() - stalled_at);
     unsigned long long produced = atomic_load(&big_produced);
-    long rss1 = rss_kib();
+    long rss1 = ts_rss_kib();
     gc_close(&c);
     CHECK_MSG(
         cut && ms >= (long)timeout_s * 1000 - 100 && ms < (long)timeout_s * 1000 + test_ms(2000),
@@ -770,6 +709,9 @@ int main(void)
 {
     /* libcurl talks https, verified against the test CA (tlstest.h). */
     setenv("TEST_TLS", "1", 1);
+    /* A command-line client that ended early makes writing to it fail,
+     * which its check reports, rather than end the test. */
+    signal(SIGPIPE, SIG_IGN);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     if (tt_file("ca.pem") == NULL || tt_file("server.key") == NULL) {
         CHECK_MSG(0, "the test credentials are missing");

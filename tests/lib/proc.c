@@ -40,11 +40,12 @@ int pr_have(const char *prog)
     return 0;
 }
 
-int pr_run(const char *const argv[], const char *in, size_t in_len, int keep_stdin_ms, char *out,
-           size_t cap, int timeout_ms)
+/* Starts argv[0] with its standard input from to_child[0] and its output
+ * (standard output and error) into from_child[1], and closes the child's
+ * ends here; the caller keeps to_child[1] and from_child[0]. The pid, or
+ * -1 with nothing left open. */
+static pid_t spawn(const char *const argv[], int to_child[2], int from_child[2])
 {
-    int to_child[2], from_child[2];
-    out[0] = '\0';
     if (pipe2(to_child, O_CLOEXEC) != 0)
         return -1;
     if (pipe2(from_child, O_CLOEXEC) != 0) {
@@ -70,6 +71,17 @@ int pr_run(const char *const argv[], const char *in, size_t in_len, int keep_std
     }
     close(to_child[0]);
     close(from_child[1]);
+    return pid;
+}
+
+int pr_run(const char *const argv[], const char *in, size_t in_len, int keep_stdin_ms, char *out,
+           size_t cap, int timeout_ms)
+{
+    int to_child[2], from_child[2];
+    out[0] = '\0';
+    pid_t pid = spawn(argv, to_child, from_child);
+    if (pid < 0)
+        return -1;
     fcntl(to_child[1], F_SETFL, O_NONBLOCK);
     size_t sent = 0, len = 0;
     long long start = now_ms(), deadline = start + test_ms(timeout_ms);
@@ -133,34 +145,10 @@ bool pr_start(struct pr_proc *p, const char *const argv[])
 {
     int to_child[2], from_child[2];
     memset(p, 0, sizeof(*p));
-    p->pid = -1;
     p->in = p->out = -1;
-    if (pipe2(to_child, O_CLOEXEC) != 0)
+    p->pid = spawn(argv, to_child, from_child);
+    if (p->pid < 0)
         return false;
-    if (pipe2(from_child, O_CLOEXEC) != 0) {
-        close(to_child[0]);
-        close(to_child[1]);
-        return false;
-    }
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(to_child[0]);
-        close(to_child[1]);
-        close(from_child[0]);
-        close(from_child[1]);
-        return false;
-    }
-    if (pid == 0) {
-        /* Only async-signal-safe calls until exec: the test has threads. */
-        dup2(to_child[0], 0);
-        dup2(from_child[1], 1);
-        dup2(from_child[1], 2);
-        execvp(argv[0], (char *const *)(uintptr_t)argv);
-        _exit(127);
-    }
-    close(to_child[0]);
-    close(from_child[1]);
-    p->pid = pid;
     p->in = to_child[1];
     p->out = from_child[0];
     p->cap = 4096;
