@@ -61,15 +61,6 @@ struct request {
     uint64_t sink; /* every byte the application looked at, so none is skipped */
 };
 
-__attribute__((format(printf, 2, 0))) static void discard_log(void *cls, const char *fmt,
-                                                              va_list ap)
-{
-    /* Format every message: a bad format string or argument shows here. */
-    char line[512];
-    (void)cls;
-    vsnprintf(line, sizeof(line), fmt, ap);
-}
-
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
     (void)cls;
