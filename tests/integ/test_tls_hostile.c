@@ -680,7 +680,10 @@ static void test_stalled_reader(enum ts_mode mode)
         got += ok ? (size_t)n : 0;
     }
     CHECK_MSG(ok, "%s: the big response did not start (%zu bytes)", ts_mode_names[mode], got);
-    /* From here on the client reads nothing. */
+    /* From here on the client reads nothing. The server's last write
+     * may come a little before this (it filled the socket buffers while
+     * the client was still reading them), so its timeout may end a little
+     * less than a full timeout from here. */
     uint64_t stalled_at = ts_now_ms();
     for (int i = 0; i < 3; i++)
         check_served(&ts, "a client that stopped reading");
@@ -691,7 +694,7 @@ static void test_stalled_reader(enum ts_mode mode)
     long rss1 = ts_rss_kib();
     gc_close(&c);
     CHECK_MSG(
-        cut && ms >= (long)timeout_s * 1000 - 100 && ms < (long)timeout_s * 1000 + test_ms(2000),
+        cut && ms >= (long)timeout_s * 1000 - 500 && ms < (long)timeout_s * 1000 + test_ms(2000),
         "%s: a stalled reader cut after %ld ms (timeout %u s)", ts_mode_names[mode], ms, timeout_s);
     /* What the library produced is what the client read plus what the
      * sockets hold (a few MiB on loopback): never the whole body. */
