@@ -21,6 +21,10 @@ FUZZ_SECONDS ?= 60
 FUZZ_ARGS ?=
 FUZZ_DIR := build/fuzz
 FUZZ_ALL := $(sort $(basename $(notdir $(wildcard fuzz/fuzz_*.c))))
+# fuzz_connection_tls (arbitrary bytes into a TLS listener) needs GnuTLS.
+ifeq ($(TLS),no)
+FUZZ_ALL := $(filter-out fuzz_connection_tls,$(FUZZ_ALL))
+endif
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

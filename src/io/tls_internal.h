@@ -40,6 +40,7 @@ struct mhd_tls_conn {
     unsigned char *ra;
     size_t ra_off, ra_len;
     bool sock_drained; /* the last read from the socket was short */
+    bool sock_again;   /* a read from the socket found it empty (EAGAIN) */
 };
 
 /* The anti-replay database of 0-RTT ClientHellos (tls_replay.c): an entry

@@ -24,6 +24,11 @@
 #define RECORD_MAX 16384u
 /* Non-fatal GnuTLS results (warning alerts) retried in one call. */
 #define RETRIES_MAX 8
+/* The same for a handshake, which also goes on after each record that
+ * brought only part of a handshake message: enough for any real client's
+ * flight, few enough that one fragmenting its ClientHello into tiny
+ * records is turned away. */
+#define HANDSHAKE_ROUNDS_MAX 64
 /* Bytes written per call at most, so one connection cannot hold its worker
  * while a fast reader keeps the socket empty. */
 #define WRITE_ROUND_MAX ((size_t)256 * 1024)
@@ -60,6 +65,8 @@ static ssize_t pull(gnutls_transport_ptr_t p, void *data, size_t len)
             while (n < 0 && errno == EINTR);
             if (n >= 0)
                 tc->sock_drained = (size_t)n < len;
+            else if (errno == EAGAIN || errno == EWOULDBLOCK)
+                tc->sock_again = true;
             return n;
         }
         if (tc->ra == NULL && (tc->ra = mhd_alloc(READ_AHEAD)) == NULL) {
@@ -71,6 +78,8 @@ static ssize_t pull(gnutls_transport_ptr_t p, void *data, size_t len)
         while (n < 0 && errno == EINTR);
         if (n <= 0) {
             int err = errno;
+            if (n < 0 && (err == EAGAIN || err == EWOULDBLOCK))
+                tc->sock_again = true;
             mhd_free(tc->ra);
             tc->ra = NULL;
             errno = err;
@@ -152,17 +161,35 @@ static enum mhd_io again(struct mhd_xport *x)
     return IO_AGAIN;
 }
 
+/* After GNUTLS_E_AGAIN: true when the call may simply be made again.
+ * GnuTLS also answers "again" when it has handled a record and read no
+ * further: a TLS 1.3 post-handshake message (KeyUpdate), a record holding
+ * only part of a handshake message, or the end of input met inside a
+ * record header (the next call reports it). The records behind may then
+ * already wait in the read-ahead, and the poller would never report them
+ * (or the end of input) again. Only the socket found empty, or a reply
+ * that waits to be written (a KeyUpdate answering one that asked for it),
+ * means waiting for the poller. Reset tc->sock_again before each call. */
+static bool may_go_on(const struct mhd_tls_conn *tc)
+{
+    return !tc->sock_again && gnutls_record_get_direction(tc->s) == 0;
+}
+
 static enum mhd_io tls_handshake(struct mhd_xport *x)
 {
     struct mhd_tls_conn *tc = conn_of(x);
-    for (int i = 0; i < RETRIES_MAX; i++) {
+    for (int i = 0; i < HANDSHAKE_ROUNDS_MAX; i++) {
+        tc->sock_again = false;
         int rc = gnutls_handshake(tc->s);
         if (rc == GNUTLS_E_SUCCESS) {
             tc->early_data = (gnutls_session_get_flags(tc->s) & GNUTLS_SFLAGS_EARLY_DATA) != 0;
             return IO_DONE;
         }
-        if (rc == GNUTLS_E_AGAIN)
+        if (rc == GNUTLS_E_AGAIN) {
+            if (may_go_on(tc))
+                continue;
             return again(x);
+        }
         if (rc == GNUTLS_E_PREMATURE_TERMINATION)
             return IO_EOF; /* the client went away: nothing worth a log line */
         if (rc != GNUTLS_E_INTERRUPTED && gnutls_error_is_fatal(rc)) {
@@ -170,6 +197,7 @@ static enum mhd_io tls_handshake(struct mhd_xport *x)
             return IO_FAILED;
         }
     }
+    mhd_log(tc->t->log, "TLS handshake failed: the client's flight came in too many pieces");
     return IO_FAILED;
 }
 
@@ -193,6 +221,7 @@ static enum mhd_io tls_recv(struct mhd_xport *x, void *buf, size_t len, size_t *
     x->drained = false;
     for (int i = 0; i < RETRIES_MAX; i++) {
         tc->sock_drained = false;
+        tc->sock_again = false;
         ssize_t n = gnutls_record_recv(tc->s, buf, len);
         if (n > 0) {
             *got = (size_t)n;
@@ -202,12 +231,17 @@ static enum mhd_io tls_recv(struct mhd_xport *x, void *buf, size_t len, size_t *
         }
         if (n == 0 || n == GNUTLS_E_PREMATURE_TERMINATION)
             return IO_EOF; /* close_notify, or a close without one */
-        if (n == GNUTLS_E_AGAIN)
+        if (n == GNUTLS_E_AGAIN) {
+            if (may_go_on(tc))
+                continue;
             return again(x);
+        }
         /* A client asking to renegotiate (TLS 1.2) is refused by closing:
          * nothing an HTTP server needs comes from it. */
-        if (n == GNUTLS_E_REHANDSHAKE)
+        if (n == GNUTLS_E_REHANDSHAKE) {
+            mhd_log(tc->t->log, "TLS renegotiation refused: closing the connection");
             return IO_FAILED;
+        }
         if (n != GNUTLS_E_INTERRUPTED && gnutls_error_is_fatal((int)n))
             return IO_FAILED;
     }

@@ -109,15 +109,6 @@ static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, soc
     return atomic_load(&policy.deny) ? MHD_NO : MHD_YES;
 }
 
-static uint16_t local_port(int fd)
-{
-    struct sockaddr_in sa;
-    socklen_t len = sizeof(sa);
-    if (getsockname(fd, (struct sockaddr *)&sa, &len) != 0)
-        return 0;
-    return ntohs(sa.sin_port);
-}
-
 /* Allowed, the policy sees the client's address and port; refused, the
  * connection closes before any byte or handler call. */
 static void test_accept_policy(enum ts_mode mode)
@@ -136,7 +127,7 @@ static void test_accept_policy(enum ts_mode mode)
     CHECK_EQ_INT(atomic_load(&policy.calls), 1);
     CHECK_EQ_INT(atomic_load(&policy.family), AF_INET);
     CHECK(atomic_load(&policy.loopback));
-    CHECK_EQ_INT(atomic_load(&policy.port), local_port(fd));
+    CHECK_EQ_INT(atomic_load(&policy.port), rs_local_port(fd));
     if (fd >= 0)
         close(fd);
     atomic_store(&policy.deny, true);

@@ -145,35 +145,6 @@ static void test_buffered_records(struct test_server *ts)
     }
 }
 
-static int tcp_connect(uint16_t port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in sa = {0};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-/* Waits until the server closes fd; the milliseconds it took, -1 if not. */
-static long wait_closed(int fd, int limit_ms)
-{
-    uint64_t t0 = ts_now_ms();
-    char buf[4096];
-    for (;;) {
-        struct pollfd p = {fd, POLLIN, 0};
-        if (poll(&p, 1, limit_ms) <= 0)
-            return -1;
-        ssize_t n = recv(fd, buf, sizeof(buf), 0);
-        if (n <= 0)
-            return (long)(ts_now_ms() - t0);
-    }
-}
-
 /* Silent and half-said handshakes hold nobody up and end at the timeout;
  * meanwhile records are read through a small pool. */
 static void test_stalled_handshakes(enum ts_mode mode)
@@ -181,8 +152,8 @@ static void test_stalled_handshakes(enum ts_mode mode)
     struct test_server ts;
     if (!start(&ts, mode, 1536, 1))
         return;
-    int silent = tcp_connect(ts.port);
-    int half = tcp_connect(ts.port);
+    int silent = rs_connect_tcp(ts.port);
+    int half = rs_connect_tcp(ts.port);
     /* The first bytes of a TLS ClientHello: a handshake record header
      * announcing 512 bytes, a ClientHello header, and then nothing. */
     static const unsigned char hello_start[] = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01,
@@ -204,8 +175,8 @@ static void test_stalled_handshakes(enum ts_mode mode)
     test_buffered_records(&ts);
     /* The stalled ones are cut at the 1-second timeout (plus a round of
      * the timer). */
-    long a = wait_closed(silent, (int)test_ms(5000));
-    long b = wait_closed(half, (int)test_ms(5000));
+    long a = rs_wait_closed(silent, (int)test_ms(5000), NULL);
+    long b = rs_wait_closed(half, (int)test_ms(5000), NULL);
     printf("%-12s stalled handshakes closed after %ld and %ld ms more\n", ts_mode_names[mode], a,
            b);
     CHECK_MSG(a >= 0 && b >= 0, "%s: stalled handshakes not closed (%ld, %ld ms)",
@@ -213,19 +184,6 @@ static void test_stalled_handshakes(enum ts_mode mode)
     close(silent);
     close(half);
     ts_stop(&ts);
-}
-
-static long rss_kib(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long v = -1;
-    while (f != NULL && fgets(line, sizeof(line), f) != NULL)
-        if (sscanf(line, "VmRSS: %ld kB", &v) == 1)
-            break;
-    if (f != NULL)
-        fclose(f);
-    return v;
 }
 
 struct counter {
@@ -248,7 +206,7 @@ static void test_big_file(enum ts_mode mode)
     struct test_server ts;
     if (!start(&ts, mode, 32768, 30))
         return;
-    long before = rss_kib();
+    long before = ts_rss_kib();
     CURL *curl = curl_easy_init();
     struct counter cn = {0, false};
     tc_set_url(curl, ts.port, "/file");
@@ -259,7 +217,7 @@ static void test_big_file(enum ts_mode mode)
     uint64_t t0 = ts_now_ms();
     CURLcode rc = curl_easy_perform(curl);
     uint64_t ms = ts_now_ms() - t0;
-    long after = rss_kib();
+    long after = ts_rss_kib();
     curl_easy_cleanup(curl);
     CHECK_MSG(rc == CURLE_OK && cn.bytes == BIG_FILE && !cn.nonzero, "%s: %d, %llu bytes",
               ts_mode_names[mode], (int)rc, (unsigned long long)cn.bytes);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 struct sink {
@@ -180,6 +181,11 @@ int rs_connect(uint16_t port)
 {
     if (tt_on())
         return tt_connect_raw(port);
+    return rs_connect_tcp(port);
+}
+
+int rs_connect_tcp(uint16_t port)
+{
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
@@ -195,6 +201,41 @@ int rs_connect(uint16_t port)
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     return fd;
+}
+
+uint16_t rs_local_port(int fd)
+{
+    struct sockaddr_in sa;
+    socklen_t len = sizeof(sa);
+    if (getsockname(fd, (struct sockaddr *)&sa, &len) != 0)
+        return 0;
+    return ntohs(sa.sin_port);
+}
+
+static long long mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+long rs_wait_closed(int fd, int limit_ms, int *first)
+{
+    long long t0 = mono_ms();
+    char buf[4096];
+    if (first != NULL)
+        *first = -1;
+    for (;;) {
+        long long left = limit_ms - (mono_ms() - t0);
+        struct pollfd p = {fd, POLLIN, 0};
+        if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+            return -1;
+        ssize_t n = recv(fd, buf, sizeof(buf), 0);
+        if (n <= 0)
+            return (long)(mono_ms() - t0);
+        if (first != NULL && *first < 0)
+            *first = (unsigned char)buf[0];
+    }
 }
 
 bool rs_send(int fd, const void *data, size_t len)

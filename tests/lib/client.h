@@ -61,6 +61,18 @@ bool tc_is_chunked(const struct tc_reply *r);
 /* Connects to 127.0.0.1:port; -1 on failure. */
 int rs_connect(uint16_t port);
 
+/* The same over plain TCP even in a run over TLS (tlstest.h): for tests
+ * that send a TLS port bytes of their own. TCP_NODELAY is set. */
+int rs_connect_tcp(uint16_t port);
+
+/* The local port of a connected socket, 0 if unknown. */
+uint16_t rs_local_port(int fd);
+
+/* Reads and discards until the peer closes fd (or resets it), at most
+ * limit_ms; the milliseconds that took, -1 if it did not close. *first
+ * (may be NULL) gets the first byte received, -1 if none. */
+long rs_wait_closed(int fd, int limit_ms, int *first);
+
 /* Sends all of data; false on error. */
 bool rs_send(int fd, const void *data, size_t len);
 

@@ -40,11 +40,12 @@ int pr_have(const char *prog)
     return 0;
 }
 
-int pr_run(const char *const argv[], const char *in, size_t in_len, int keep_stdin_ms, char *out,
-           size_t cap, int timeout_ms)
+/* Starts argv[0] with its standard input from to_child[0] and its output
+ * (standard output and error) into from_child[1], and closes the child's
+ * ends here; the caller keeps to_child[1] and from_child[0]. The pid, or
+ * -1 with nothing left open. */
+static pid_t spawn(const char *const argv[], int to_child[2], int from_child[2])
 {
-    int to_child[2], from_child[2];
-    out[0] = '\0';
     if (pipe2(to_child, O_CLOEXEC) != 0)
         return -1;
     if (pipe2(from_child, O_CLOEXEC) != 0) {
@@ -70,6 +71,17 @@ int pr_run(const char *const argv[], const char *in, size_t in_len, int keep_std
     }
     close(to_child[0]);
     close(from_child[1]);
+    return pid;
+}
+
+int pr_run(const char *const argv[], const char *in, size_t in_len, int keep_stdin_ms, char *out,
+           size_t cap, int timeout_ms)
+{
+    int to_child[2], from_child[2];
+    out[0] = '\0';
+    pid_t pid = spawn(argv, to_child, from_child);
+    if (pid < 0)
+        return -1;
     fcntl(to_child[1], F_SETFL, O_NONBLOCK);
     size_t sent = 0, len = 0;
     long long start = now_ms(), deadline = start + test_ms(timeout_ms);
@@ -123,6 +135,118 @@ int pr_run(const char *const argv[], const char *in, size_t in_len, int keep_std
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
     if (timed_out)
+        return -1;
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+}
+
+bool pr_start(struct pr_proc *p, const char *const argv[])
+{
+    int to_child[2], from_child[2];
+    memset(p, 0, sizeof(*p));
+    p->in = p->out = -1;
+    p->pid = spawn(argv, to_child, from_child);
+    if (p->pid < 0)
+        return false;
+    p->in = to_child[1];
+    p->out = from_child[0];
+    p->cap = 4096;
+    p->buf = calloc(1, p->cap);
+    return p->buf != NULL;
+}
+
+bool pr_write(struct pr_proc *p, const void *data, size_t len)
+{
+    const char *s = data;
+    while (len > 0 && p->in >= 0) {
+        ssize_t n = write(p->in, s, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        s += n;
+        len -= (size_t)n;
+    }
+    return len == 0;
+}
+
+/* Reads what the program printed (one read); false at its end. */
+static bool gather(struct pr_proc *p)
+{
+    char tmp[4096];
+    ssize_t n = read(p->out, tmp, sizeof(tmp));
+    if (n < 0 && errno == EINTR)
+        return true;
+    if (n <= 0)
+        return false;
+    if (p->len + (size_t)n + 1 > p->cap) {
+        size_t cap = (p->len + (size_t)n + 1) * 2;
+        char *b = realloc(p->buf, cap);
+        if (b == NULL)
+            return false;
+        p->buf = b;
+        p->cap = cap;
+    }
+    memcpy(p->buf + p->len, tmp, (size_t)n);
+    p->len += (size_t)n;
+    p->buf[p->len] = '\0';
+    return true;
+}
+
+bool pr_expect(struct pr_proc *p, const char *marker, int timeout_ms)
+{
+    long long deadline = now_ms() + test_ms(timeout_ms);
+    for (;;) {
+        char *at = p->buf != NULL ? strstr(p->buf + p->mark, marker) : NULL;
+        if (at != NULL) {
+            p->mark = (size_t)(at - p->buf) + strlen(marker);
+            return true;
+        }
+        long long left = deadline - now_ms();
+        if (left <= 0 || p->out < 0)
+            return false;
+        struct pollfd pf = {p->out, POLLIN, 0};
+        int r = poll(&pf, 1, (int)left);
+        if (r < 0 && errno != EINTR)
+            return false;
+        if (r > 0 && !gather(p)) {
+            close(p->out);
+            p->out = -1;
+        }
+    }
+}
+
+int pr_finish(struct pr_proc *p, int timeout_ms)
+{
+    if (p->in >= 0)
+        close(p->in);
+    p->in = -1;
+    long long deadline = now_ms() + test_ms(timeout_ms);
+    /* Its output is drained until it ends, so it never blocks on a full
+     * pipe while we wait. */
+    while (p->out >= 0) {
+        long long left = deadline - now_ms();
+        if (left <= 0)
+            break;
+        struct pollfd pf = {p->out, POLLIN, 0};
+        if (poll(&pf, 1, (int)left) > 0 && !gather(p)) {
+            close(p->out);
+            p->out = -1;
+        }
+    }
+    bool timed_out = p->out >= 0;
+    if (p->out >= 0)
+        close(p->out);
+    p->out = -1;
+    int status = 0;
+    if (p->pid > 0) {
+        if (timed_out)
+            kill(p->pid, SIGKILL);
+        while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
+            ;
+    }
+    if (timed_out || p->pid <= 0)
         return -1;
     if (WIFEXITED(status))
         return WEXITSTATUS(status);

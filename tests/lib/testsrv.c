@@ -315,3 +315,16 @@ void ts_stop(struct test_server *ts)
         MHD_stop_daemon(ts->d);
     ts->d = NULL;
 }
+
+long ts_rss_kib(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long v = -1;
+    while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+        if (sscanf(line, "VmRSS: %ld kB", &v) == 1)
+            break;
+    if (f != NULL)
+        fclose(f);
+    return v;
+}

@@ -72,6 +72,9 @@ void ts_stop(struct test_server *ts);
 /* The monotonic clock in milliseconds, for measuring latencies. */
 uint64_t ts_now_ms(void);
 
+/* This process's resident memory (VmRSS) in KiB, -1 if unknown. */
+long ts_rss_kib(void);
+
 /* The CLOCK_REALTIME time `ms` milliseconds from now, for
  * pthread_cond_timedwait. */
 void ts_deadline(struct timespec *t, int ms);
