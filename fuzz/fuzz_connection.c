@@ -26,24 +26,12 @@
  * values, the POST processor, Basic and Digest authentication, and
  * buffer, callback (chunked) and empty responses. Every loop is bounded and
  * nothing sleeps, so one input costs about a millisecond. */
-#include <errno.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include "fuzz.h"
-
-#include "microhttpd.h"
+#include "fuzz_socket.h"
 
 #define HELLO "Hello, fuzzer!\n"
-/* MHD_run() calls without progress before a client gives up waiting. */
-#define IDLE_RUNS 4
-/* MHD_run() calls allowed for the daemon to drop a closed connection. */
-#define SETTLE_RUNS 64
-/* The most pieces the input is sent in. */
-#define MAX_PIECES 256
 
 struct daemon_kind {
     unsigned int flags;
@@ -277,121 +265,6 @@ static struct MHD_Daemon *get_daemon(unsigned int i)
     return daemons[i];
 }
 
-static unsigned int open_connections(struct MHD_Daemon *d)
-{
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-    FUZZ_CHECK(info != NULL);
-    return info->num_connections;
-}
-
-/* ---- the client ----------------------------------------------------------- */
-
-/* What the client received (the first OUT_KEEP bytes of it). */
-#define OUT_KEEP 8192
-struct received {
-    char buf[OUT_KEEP];
-    size_t len;   /* kept */
-    size_t total; /* received */
-    bool eof;
-};
-
-/* A client socket connected to the daemon `d`. */
-static int connect_client(struct MHD_Daemon *d)
-{
-    int sv[2];
-    FUZZ_CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) == 0);
-    struct sockaddr_in peer;
-    memset(&peer, 0, sizeof(peer));
-    peer.sin_family = AF_INET;
-    peer.sin_port = htons(50000);
-    peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    /* The daemon owns sv[0] from here on, even when it refuses it. */
-    FUZZ_CHECK(MHD_add_connection(d, sv[0], (const struct sockaddr *)&peer, sizeof(peer)) ==
-               MHD_YES);
-    return sv[1];
-}
-
-/* Reads whatever is there; true when something arrived or the end did. */
-static bool drain(int fd, struct received *in)
-{
-    bool got = false;
-    for (;;) {
-        char tmp[4096];
-        ssize_t n = recv(fd, tmp, sizeof(tmp), 0);
-        if (n > 0) {
-            size_t keep = OUT_KEEP - in->len < (size_t)n ? OUT_KEEP - in->len : (size_t)n;
-            memcpy(in->buf + in->len, tmp, keep);
-            in->len += keep;
-            in->total += (size_t)n;
-            got = true;
-            continue;
-        }
-        if (n == 0) {
-            in->eof = true;
-            return true;
-        }
-        if (errno == EINTR)
-            continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
-            return got;
-        /* A reset: nothing more will come either. */
-        in->eof = true;
-        return true;
-    }
-}
-
-/* Sends data[0..len) in pieces chosen by `mode`, running the daemon after
- * each, and keeps reading until the daemon closes or stops answering.
- * `done` (may be NULL) says when what arrived is enough. */
-static void exchange(struct MHD_Daemon *d, int fd, const uint8_t *data, size_t len,
-                     unsigned int mode, bool half_close, struct received *in,
-                     bool (*done)(const struct received *))
-{
-    struct fuzz_cutter cut;
-    fuzz_cutter_init(&cut, mode);
-    size_t floor = len / MAX_PIECES + 1;
-    size_t sent = 0;
-    bool shut = false;
-    int idle = 0;
-    while (idle < IDLE_RUNS) {
-        bool progress = false;
-        if (sent < len) {
-            size_t n = fuzz_cutter_next(&cut, len - sent);
-            if (n < floor)
-                n = floor < len - sent ? floor : len - sent;
-            ssize_t w = send(fd, data + sent, n, MSG_NOSIGNAL);
-            if (w > 0) {
-                sent += (size_t)w;
-                progress = true;
-            } else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-                sent = len; /* the daemon closed its end: stop sending */
-            }
-        }
-        if (sent == len && half_close && !shut) {
-            shutdown(fd, SHUT_WR);
-            shut = true;
-            progress = true;
-        }
-        MHD_run(d);
-        if (drain(fd, in))
-            progress = true;
-        if (in->eof || (done != NULL && done(in)))
-            break;
-        idle = progress ? 0 : idle + 1;
-    }
-}
-
-/* Closes the client and lets the daemon notice; no connection and no
- * request may survive that. */
-static void settle(struct MHD_Daemon *d, int fd)
-{
-    close(fd);
-    for (int i = 0; i < SETTLE_RUNS && open_connections(d) != 0; i++)
-        MHD_run(d);
-    FUZZ_CHECK(open_connections(d) == 0);
-    FUZZ_CHECK(live_requests == 0);
-}
-
 /* ---- the check that the daemon still works ------------------------------- */
 
 static const char *find(const char *hay, size_t len, const char *needle)
@@ -405,7 +278,7 @@ static const char *find(const char *hay, size_t len, const char *needle)
 
 /* The length of the response to "GET /" if `in` holds a complete one with
  * a Content-Length, else 0. */
-static size_t response_length(const struct received *in)
+static size_t response_length(const struct fuzz_received *in)
 {
     const char *end = find(in->buf, in->len, "\r\n\r\n");
     if (end == NULL)
@@ -420,7 +293,7 @@ static size_t response_length(const struct received *in)
     return head + body;
 }
 
-static bool have_response(const struct received *in)
+static bool have_response(const struct fuzz_received *in)
 {
     size_t n = response_length(in);
     return n != 0 && in->len >= n;
@@ -429,16 +302,16 @@ static bool have_response(const struct received *in)
 static void check_still_serving(struct MHD_Daemon *d)
 {
     static const char get[] = "GET / HTTP/1.1\r\nHost: fuzz.example\r\n\r\n";
-    static struct received in;
+    static struct fuzz_received in;
     memset(&in, 0, sizeof(in));
-    int fd = connect_client(d);
-    exchange(d, fd, (const uint8_t *)get, sizeof(get) - 1, 0, false, &in, have_response);
+    int fd = fuzz_connect_client(d);
+    fuzz_exchange(d, fd, (const uint8_t *)get, sizeof(get) - 1, 0, false, &in, have_response);
     size_t n = response_length(&in);
     FUZZ_CHECK(n != 0 && in.len == n && in.total == n);
     FUZZ_CHECK(memcmp(in.buf, "HTTP/1.1 200 OK\r\n", 17) == 0);
     FUZZ_CHECK(n >= strlen(HELLO) && memcmp(in.buf + n - strlen(HELLO), HELLO, strlen(HELLO)) == 0);
     FUZZ_CHECK(find(in.buf, n - strlen(HELLO), "\r\nContent-Length: 15\r\n") != NULL);
-    settle(d, fd);
+    fuzz_settle(d, fd, &live_requests);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -447,15 +320,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     unsigned int ctl = data[0];
     struct MHD_Daemon *d = get_daemon((ctl & 3) % 3);
-    static struct received in;
+    static struct fuzz_received in;
     memset(&in, 0, sizeof(in));
-    int fd = connect_client(d);
-    exchange(d, fd, data + 1, size - 1, (ctl >> 2) & 7, (ctl & 0x20) != 0, &in, NULL);
+    int fd = fuzz_connect_client(d);
+    fuzz_exchange(d, fd, data + 1, size - 1, (ctl >> 2) & 7, (ctl & 0x20) != 0, &in, NULL);
     if (in.len > 0) {
         size_t n = in.len < 7 ? in.len : 7;
         FUZZ_CHECK(memcmp(in.buf, "HTTP/1.", n) == 0);
     }
-    settle(d, fd);
+    fuzz_settle(d, fd, &live_requests);
     check_still_serving(d);
     return 0;
 }

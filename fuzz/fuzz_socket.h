@@ -1,0 +1,138 @@
+/* A client for fuzz targets that drive a whole daemon: a socketpair whose
+ * one end the daemon gets with MHD_add_connection(), the daemon run by
+ * MHD_run() in external-loop mode while the other end sends the input and
+ * reads what comes back. Shared by fuzz_connection.c (HTTP/1.x) and
+ * fuzz_h2.c (HTTP/2). Nothing sleeps and every loop is bounded. */
+#ifndef MHD_FUZZ_FUZZ_SOCKET_H
+#define MHD_FUZZ_FUZZ_SOCKET_H
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "fuzz.h"
+
+#include "microhttpd.h"
+
+/* MHD_run() calls without progress before a client gives up waiting. */
+#define FUZZ_IDLE_RUNS 4
+/* MHD_run() calls allowed for the daemon to drop a closed connection. */
+#define FUZZ_SETTLE_RUNS 64
+/* The most pieces the input is sent in. */
+#define FUZZ_MAX_PIECES 256
+
+static inline unsigned int fuzz_open_connections(struct MHD_Daemon *d)
+{
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+    FUZZ_CHECK(info != NULL);
+    return info->num_connections;
+}
+
+/* What the client received (the first FUZZ_OUT_KEEP bytes of it). */
+#define FUZZ_OUT_KEEP 8192
+struct fuzz_received {
+    char buf[FUZZ_OUT_KEEP];
+    size_t len;   /* kept */
+    size_t total; /* received */
+    bool eof;
+};
+
+/* A client socket connected to the daemon `d`. */
+static inline int fuzz_connect_client(struct MHD_Daemon *d)
+{
+    int sv[2];
+    FUZZ_CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) == 0);
+    struct sockaddr_in peer;
+    memset(&peer, 0, sizeof(peer));
+    peer.sin_family = AF_INET;
+    peer.sin_port = htons(50000);
+    peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    /* The daemon owns sv[0] from here on, even when it refuses it. */
+    FUZZ_CHECK(MHD_add_connection(d, sv[0], (const struct sockaddr *)&peer, sizeof(peer)) ==
+               MHD_YES);
+    return sv[1];
+}
+
+/* Reads whatever is there; true when something arrived or the end did. */
+static inline bool fuzz_drain(int fd, struct fuzz_received *in)
+{
+    bool got = false;
+    for (;;) {
+        char tmp[4096];
+        ssize_t n = recv(fd, tmp, sizeof(tmp), 0);
+        if (n > 0) {
+            size_t keep = FUZZ_OUT_KEEP - in->len < (size_t)n ? FUZZ_OUT_KEEP - in->len : (size_t)n;
+            memcpy(in->buf + in->len, tmp, keep);
+            in->len += keep;
+            in->total += (size_t)n;
+            got = true;
+            continue;
+        }
+        if (n == 0) {
+            in->eof = true;
+            return true;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return got;
+        /* A reset: nothing more will come either. */
+        in->eof = true;
+        return true;
+    }
+}
+
+/* Sends data[0..len) in pieces chosen by `mode`, running the daemon after
+ * each, and keeps reading until the daemon closes or stops answering.
+ * `done` (may be NULL) says when what arrived is enough. */
+static inline void fuzz_exchange(struct MHD_Daemon *d, int fd, const uint8_t *data, size_t len,
+                                 unsigned int mode, bool half_close, struct fuzz_received *in,
+                                 bool (*done)(const struct fuzz_received *))
+{
+    struct fuzz_cutter cut;
+    fuzz_cutter_init(&cut, mode);
+    size_t floor = len / FUZZ_MAX_PIECES + 1;
+    size_t sent = 0;
+    bool shut = false;
+    int idle = 0;
+    while (idle < FUZZ_IDLE_RUNS) {
+        bool progress = false;
+        if (sent < len) {
+            size_t n = fuzz_cutter_next(&cut, len - sent);
+            if (n < floor)
+                n = floor < len - sent ? floor : len - sent;
+            ssize_t w = send(fd, data + sent, n, MSG_NOSIGNAL);
+            if (w > 0) {
+                sent += (size_t)w;
+                progress = true;
+            } else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                sent = len; /* the daemon closed its end: stop sending */
+            }
+        }
+        if (sent == len && half_close && !shut) {
+            shutdown(fd, SHUT_WR);
+            shut = true;
+            progress = true;
+        }
+        MHD_run(d);
+        if (fuzz_drain(fd, in))
+            progress = true;
+        if (in->eof || (done != NULL && done(in)))
+            break;
+        idle = progress ? 0 : idle + 1;
+    }
+}
+
+/* Closes the client and lets the daemon notice; no connection and no
+ * request may survive that. */
+static inline void fuzz_settle(struct MHD_Daemon *d, int fd, const long *live_requests)
+{
+    close(fd);
+    for (int i = 0; i < FUZZ_SETTLE_RUNS && fuzz_open_connections(d) != 0; i++)
+        MHD_run(d);
+    FUZZ_CHECK(fuzz_open_connections(d) == 0);
+    FUZZ_CHECK(*live_requests == 0);
+}
+
+#endif
