@@ -418,6 +418,12 @@ static void close_gracefully(struct MHD_Connection *c)
                                : MHD_REQUEST_TERMINATED_COMPLETED_OK);
     session_release(c);
     c->proto = NULL;
+    /* Lingering is due even when nothing is unread now: an HTTP/2 client
+     * keeps sending (its SETTINGS acknowledgement, window updates) until
+     * it has read the GOAWAY, and a plain close would meet those bytes
+     * with a reset. */
+    if (!c->peer_eof)
+        c->read_ready = true;
     mhd_conn_close_gracefully(c, MHD_REQUEST_TERMINATED_COMPLETED_OK);
     mhd_conn_schedule(c);
 }
