@@ -332,7 +332,12 @@ static enum read_result read_some(struct mhd_h2 *h)
     enum mhd_io io = mhd_conn_tp(c)->recv(&c->xp, c->mem, c->mem_size, &got);
     switch (io) {
     case IO_DONE:
-        if (got < c->mem_size && mhd_conn_tp(c)->short_read_drains)
+        /* As over HTTP/1.1 (conn_recv.c): a short read drained the socket,
+         * or the transport says so, unless an edge-triggered poller
+         * reported the client's end with the data: no new edge comes for
+         * it, so the next read must meet it. */
+        if (((got < c->mem_size && mhd_conn_tp(c)->short_read_drains) || c->xp.drained) &&
+            !c->peer_hup)
             c->read_ready = false;
         return feed(h, c->mem, got);
     case IO_AGAIN:
