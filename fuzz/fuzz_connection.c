@@ -27,9 +27,8 @@
  * buffer, callback (chunked) and empty responses. Every loop is bounded and
  * nothing sleeps, so one input costs about a millisecond. */
 #include <signal.h>
-#include <stdarg.h>
 
-#include "fuzz_socket.h"
+#include "fuzz_daemon.h"
 
 #define HELLO "Hello, fuzzer!\n"
 
@@ -48,71 +47,14 @@ static const struct daemon_kind kinds[3] = {
 static struct MHD_Daemon *daemons[3];
 static struct MHD_Response *hello_response;
 static struct MHD_Response *missing_response;
-/* Requests the application has seen and not yet seen completed. */
-static long live_requests;
 
 /* ---- the application ------------------------------------------------------ */
-
-struct request {
-    bool started; /* the access handler has run once */
-    struct MHD_PostProcessor *pp;
-    uint64_t sink; /* every byte the application looked at, so none is skipped */
-};
-
-__attribute__((format(printf, 2, 0))) static void discard_log(void *cls, const char *fmt,
-                                                              va_list ap)
-{
-    /* Format every message: a bad format string or argument shows here. */
-    char line[512];
-    (void)cls;
-    vsnprintf(line, sizeof(line), fmt, ap);
-}
-
-static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
-{
-    (void)cls;
-    (void)c;
-    FUZZ_CHECK(uri != NULL);
-    struct request *r = calloc(1, sizeof(*r));
-    FUZZ_CHECK(r != NULL);
-    r->sink = fuzz_hash(FUZZ_HASH_INIT, uri, strlen(uri));
-    live_requests++;
-    return r;
-}
-
-static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
-                         enum MHD_RequestTerminationCode toe)
-{
-    (void)cls;
-    (void)c;
-    (void)toe;
-    struct request *r = *req_cls;
-    if (r == NULL)
-        return;
-    if (r->pp != NULL)
-        (void)MHD_destroy_post_processor(r->pp);
-    free(r);
-    *req_cls = NULL;
-    live_requests--;
-}
-
-static enum MHD_Result look_at_value(void *cls, enum MHD_ValueKind kind, const char *key,
-                                     size_t key_size, const char *value, size_t value_size)
-{
-    struct request *r = cls;
-    (void)kind;
-    if (key != NULL)
-        r->sink = fuzz_hash(r->sink, key, key_size + 1);
-    if (value != NULL)
-        r->sink = fuzz_hash(r->sink, value, value_size + 1);
-    return MHD_YES;
-}
 
 static enum MHD_Result look_at_field(void *cls, enum MHD_ValueKind kind, const char *key,
                                      const char *filename, const char *ctype, const char *tenc,
                                      const char *data, uint64_t off, size_t size)
 {
-    struct request *r = cls;
+    struct fuzz_request *r = cls;
     (void)kind;
     (void)filename;
     (void)ctype;
@@ -122,28 +64,6 @@ static enum MHD_Result look_at_field(void *cls, enum MHD_ValueKind kind, const c
     if (size > 0)
         r->sink = fuzz_hash(r->sink, data, size);
     return MHD_YES;
-}
-
-static ssize_t three_chunks(void *cls, uint64_t pos, char *buf, size_t max)
-{
-    (void)cls;
-    static const char part[] = "chunk\n";
-    if (pos >= 3 * (sizeof(part) - 1))
-        return MHD_CONTENT_READER_END_OF_STREAM;
-    size_t n = sizeof(part) - 1 < max ? sizeof(part) - 1 : max;
-    memcpy(buf, part, n);
-    return (ssize_t)n;
-}
-
-/* Queues `resp` and drops the local reference. */
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status,
-                             struct MHD_Response *resp)
-{
-    if (resp == NULL)
-        return MHD_NO;
-    enum MHD_Result ret = MHD_queue_response(c, status, resp);
-    MHD_destroy_response(resp);
-    return ret;
 }
 
 /* A challenge adds its header to the response it is given, so each one
@@ -185,11 +105,11 @@ static enum MHD_Result answer_auth(struct MHD_Connection *c, const char *url)
 }
 
 /* The first call: the head is complete. */
-static void start_request(struct MHD_Connection *c, struct request *r, const char *method)
+static void start_request(struct MHD_Connection *c, struct fuzz_request *r, const char *method)
 {
     r->started = true;
     (void)MHD_get_connection_values_n(c, MHD_HEADER_KIND | MHD_COOKIE_KIND | MHD_GET_ARGUMENT_KIND,
-                                      look_at_value, r);
+                                      fuzz_look_at_value, r);
     const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
     if (host != NULL)
         r->sink = fuzz_hash(r->sink, host, strlen(host));
@@ -202,7 +122,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                   size_t *upload_data_size, void **req_cls)
 {
     (void)cls;
-    struct request *r = *req_cls;
+    struct fuzz_request *r = *req_cls;
     FUZZ_CHECK(r != NULL && url != NULL && method != NULL && version != NULL);
     if (!r->started) {
         start_request(c, r, method);
@@ -217,15 +137,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_data_size = 0;
         return MHD_YES;
     }
-    (void)MHD_get_connection_values_n(c, MHD_FOOTER_KIND, look_at_value, r);
+    (void)MHD_get_connection_values_n(c, MHD_FOOTER_KIND, fuzz_look_at_value, r);
     if (strcmp(url, "/") == 0)
         return MHD_queue_response(c, MHD_HTTP_OK, hello_response);
     if (strcmp(url, "/chunked") == 0)
-        return reply(
+        return fuzz_reply(
             c, MHD_HTTP_OK,
-            MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64, three_chunks, NULL, NULL));
+            MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64, fuzz_three_chunks, NULL, NULL));
     if (strcmp(url, "/empty") == 0)
-        return reply(c, MHD_HTTP_NO_CONTENT, MHD_create_response_empty(MHD_RF_NONE));
+        return fuzz_reply(c, MHD_HTTP_NO_CONTENT, MHD_create_response_empty(MHD_RF_NONE));
     if (strcmp(url, "/basic") == 0 || strcmp(url, "/digest") == 0)
         return answer_auth(c, url);
     return MHD_queue_response(c, MHD_HTTP_NOT_FOUND, missing_response);
@@ -258,9 +178,9 @@ static struct MHD_Daemon *get_daemon(unsigned int i)
     const struct daemon_kind *k = &kinds[i];
     daemons[i] = MHD_start_daemon(
         k->flags | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER,
-        discard_log, NULL, MHD_OPTION_CONNECTION_MEMORY_LIMIT, k->pool,
-        MHD_OPTION_CLIENT_DISCIPLINE_LVL, k->level, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
+        fuzz_discard_log, NULL, MHD_OPTION_CONNECTION_MEMORY_LIMIT, k->pool,
+        MHD_OPTION_CLIENT_DISCIPLINE_LVL, k->level, MHD_OPTION_URI_LOG_CALLBACK, fuzz_on_uri, NULL,
+        MHD_OPTION_NOTIFY_COMPLETED, fuzz_on_completed, NULL, MHD_OPTION_END);
     FUZZ_CHECK(daemons[i] != NULL);
     return daemons[i];
 }
@@ -311,7 +231,7 @@ static void check_still_serving(struct MHD_Daemon *d)
     FUZZ_CHECK(memcmp(in.buf, "HTTP/1.1 200 OK\r\n", 17) == 0);
     FUZZ_CHECK(n >= strlen(HELLO) && memcmp(in.buf + n - strlen(HELLO), HELLO, strlen(HELLO)) == 0);
     FUZZ_CHECK(find(in.buf, n - strlen(HELLO), "\r\nContent-Length: 15\r\n") != NULL);
-    fuzz_settle(d, fd, &live_requests);
+    fuzz_settle(d, fd, &fuzz_live_requests);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -328,7 +248,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t n = in.len < 7 ? in.len : 7;
         FUZZ_CHECK(memcmp(in.buf, "HTTP/1.", n) == 0);
     }
-    fuzz_settle(d, fd, &live_requests);
+    fuzz_settle(d, fd, &fuzz_live_requests);
     check_still_serving(d);
     return 0;
 }

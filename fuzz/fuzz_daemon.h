@@ -1,19 +1,106 @@
-/* A client for fuzz targets that drive a whole daemon: a socketpair whose
- * one end the daemon gets with MHD_add_connection(), the daemon run by
- * MHD_run() in external-loop mode while the other end sends the input and
- * reads what comes back. Shared by fuzz_connection.c (HTTP/1.x) and
- * fuzz_h2.c (HTTP/2). Nothing sleeps and every loop is bounded. */
-#ifndef MHD_FUZZ_FUZZ_SOCKET_H
-#define MHD_FUZZ_FUZZ_SOCKET_H
+/* What the fuzz targets that drive a whole daemon share, fuzz_connection.c
+ * (HTTP/1.x) and fuzz_h2.c (HTTP/2): the application's common parts (a
+ * request record per URI, counted until its completion, and responses),
+ * and the client: a socketpair whose one end the daemon gets with
+ * MHD_add_connection(), the daemon run by MHD_run() in external-loop mode
+ * while the other end sends the input and reads what comes back. Nothing
+ * sleeps and every loop is bounded. */
+#ifndef MHD_FUZZ_FUZZ_DAEMON_H
+#define MHD_FUZZ_FUZZ_DAEMON_H
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "fuzz.h"
 
 #include "microhttpd.h"
+
+/* ---- the application ------------------------------------------------------ */
+
+/* Requests the application has seen and not yet seen completed. */
+static long fuzz_live_requests;
+
+struct fuzz_request {
+    bool started; /* the access handler has run once */
+    struct MHD_PostProcessor *pp;
+    uint64_t sink; /* every byte the application looked at, so none is skipped */
+};
+
+__attribute__((format(printf, 2, 0))) static void fuzz_discard_log(void *cls, const char *fmt,
+                                                                   va_list ap)
+{
+    /* Format every message: a bad format string or argument shows here. */
+    char line[512];
+    (void)cls;
+    vsnprintf(line, sizeof(line), fmt, ap);
+}
+
+static void *fuzz_on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    (void)cls;
+    (void)c;
+    FUZZ_CHECK(uri != NULL);
+    struct fuzz_request *r = calloc(1, sizeof(*r));
+    FUZZ_CHECK(r != NULL);
+    r->sink = fuzz_hash(FUZZ_HASH_INIT, uri, strlen(uri));
+    fuzz_live_requests++;
+    return r;
+}
+
+static void fuzz_on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+                              enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    (void)toe;
+    struct fuzz_request *r = *req_cls;
+    if (r == NULL)
+        return;
+    if (r->pp != NULL)
+        (void)MHD_destroy_post_processor(r->pp);
+    free(r);
+    *req_cls = NULL;
+    fuzz_live_requests--;
+}
+
+static enum MHD_Result fuzz_look_at_value(void *cls, enum MHD_ValueKind kind, const char *key,
+                                          size_t key_size, const char *value, size_t value_size)
+{
+    struct fuzz_request *r = cls;
+    (void)kind;
+    if (key != NULL)
+        r->sink = fuzz_hash(r->sink, key, key_size + 1);
+    if (value != NULL)
+        r->sink = fuzz_hash(r->sink, value, value_size + 1);
+    return MHD_YES;
+}
+
+static ssize_t fuzz_three_chunks(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)cls;
+    static const char part[] = "chunk\n";
+    if (pos >= 3 * (sizeof(part) - 1))
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    size_t n = sizeof(part) - 1 < max ? sizeof(part) - 1 : max;
+    memcpy(buf, part, n);
+    return (ssize_t)n;
+}
+
+/* Queues `resp` and drops the local reference. */
+static enum MHD_Result fuzz_reply(struct MHD_Connection *c, unsigned int status,
+                                  struct MHD_Response *resp)
+{
+    if (resp == NULL)
+        return MHD_NO;
+    enum MHD_Result ret = MHD_queue_response(c, status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+/* ---- the client ------------------------------------------------------------ */
 
 /* MHD_run() calls without progress before a client gives up waiting. */
 #define FUZZ_IDLE_RUNS 4

@@ -1,7 +1,7 @@
 /* HTTP/2 through a whole daemon: a client that sends the connection
  * preface and an empty SETTINGS frame, then the fuzz input as frames, to a
  * daemon with HTTP/2 on (MHD_HTTP2=1) in external-loop mode over a
- * socketpair (fuzz_socket.h); then a fresh HTTP/2 connection whose
+ * socketpair (fuzz_daemon.h); then a fresh HTTP/2 connection whose
  * "GET /" the same daemon must still answer.
  *
  * Input: one control byte, then the bytes sent after the preface.
@@ -25,11 +25,10 @@
  * buffer, a content reader of unknown size (several DATA frames), an empty
  * 204, or a 404 with a header of its own. */
 #include <signal.h>
-#include <stdarg.h>
 
 #include <nghttp2/nghttp2.h>
 
-#include "fuzz_socket.h"
+#include "fuzz_daemon.h"
 
 #define HELLO "Hello, fuzzer!\n"
 #define PREFACE "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
@@ -49,81 +48,8 @@ static const struct daemon_kind kinds[2] = {
 
 static struct MHD_Daemon *daemons[2];
 static struct MHD_Response *hello_response;
-/* Requests the application has seen and not yet seen completed. */
-static long live_requests;
 
 /* ---- the application ------------------------------------------------------ */
-
-struct request {
-    bool started;
-    uint64_t sink; /* every byte the application looked at */
-};
-
-__attribute__((format(printf, 2, 0))) static void discard_log(void *cls, const char *fmt,
-                                                              va_list ap)
-{
-    char line[512];
-    (void)cls;
-    vsnprintf(line, sizeof(line), fmt, ap);
-}
-
-static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
-{
-    (void)cls;
-    (void)c;
-    FUZZ_CHECK(uri != NULL);
-    struct request *r = calloc(1, sizeof(*r));
-    FUZZ_CHECK(r != NULL);
-    r->sink = fuzz_hash(FUZZ_HASH_INIT, uri, strlen(uri));
-    live_requests++;
-    return r;
-}
-
-static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
-                         enum MHD_RequestTerminationCode toe)
-{
-    (void)cls;
-    (void)c;
-    (void)toe;
-    if (*req_cls == NULL)
-        return;
-    free(*req_cls);
-    *req_cls = NULL;
-    live_requests--;
-}
-
-static enum MHD_Result look_at_value(void *cls, enum MHD_ValueKind kind, const char *key,
-                                     size_t key_size, const char *value, size_t value_size)
-{
-    struct request *r = cls;
-    (void)kind;
-    if (key != NULL)
-        r->sink = fuzz_hash(r->sink, key, key_size + 1);
-    if (value != NULL)
-        r->sink = fuzz_hash(r->sink, value, value_size + 1);
-    return MHD_YES;
-}
-
-static ssize_t three_parts(void *cls, uint64_t pos, char *buf, size_t max)
-{
-    (void)cls;
-    static const char part[] = "part\n";
-    if (pos >= 3 * (sizeof(part) - 1))
-        return MHD_CONTENT_READER_END_OF_STREAM;
-    size_t n = sizeof(part) - 1 < max ? sizeof(part) - 1 : max;
-    memcpy(buf, part, n);
-    return (ssize_t)n;
-}
-
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status,
-                             struct MHD_Response *resp)
-{
-    if (resp == NULL)
-        return MHD_NO;
-    enum MHD_Result ret = MHD_queue_response(c, status, resp);
-    MHD_destroy_response(resp);
-    return ret;
-}
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload_data,
@@ -131,12 +57,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 {
     (void)cls;
     (void)method;
-    struct request *r = *req_cls;
+    struct fuzz_request *r = *req_cls;
     FUZZ_CHECK(r != NULL && url != NULL && method != NULL && version != NULL);
     if (!r->started) {
         r->started = true;
         (void)MHD_get_connection_values_n(
-            c, MHD_HEADER_KIND | MHD_COOKIE_KIND | MHD_GET_ARGUMENT_KIND, look_at_value, r);
+            c, MHD_HEADER_KIND | MHD_COOKIE_KIND | MHD_GET_ARGUMENT_KIND, fuzz_look_at_value, r);
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
@@ -144,21 +70,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_data_size = 0;
         return MHD_YES;
     }
-    (void)MHD_get_connection_values_n(c, MHD_FOOTER_KIND, look_at_value, r);
+    (void)MHD_get_connection_values_n(c, MHD_FOOTER_KIND, fuzz_look_at_value, r);
     if (strcmp(url, "/") == 0)
         return MHD_queue_response(c, MHD_HTTP_OK, hello_response);
     if (strcmp(url, "/parts") == 0)
-        return reply(
+        return fuzz_reply(
             c, MHD_HTTP_OK,
-            MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64, three_parts, NULL, NULL));
+            MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64, fuzz_three_chunks, NULL, NULL));
     if (strcmp(url, "/empty") == 0)
-        return reply(c, MHD_HTTP_NO_CONTENT, MHD_create_response_empty(MHD_RF_NONE));
+        return fuzz_reply(c, MHD_HTTP_NO_CONTENT, MHD_create_response_empty(MHD_RF_NONE));
     struct MHD_Response *missing = MHD_create_response_from_buffer_static(9, "missing\r\n");
     if (missing != NULL && MHD_add_response_header(missing, "X-Fuzz", "yes") != MHD_YES) {
         MHD_destroy_response(missing);
         return MHD_NO;
     }
-    return reply(c, MHD_HTTP_NOT_FOUND, missing);
+    return fuzz_reply(c, MHD_HTTP_NOT_FOUND, missing);
 }
 
 /* ---- the daemons ---------------------------------------------------------- */
@@ -186,9 +112,9 @@ static struct MHD_Daemon *get_daemon(unsigned int i)
     const struct daemon_kind *k = &kinds[i];
     daemons[i] = MHD_start_daemon(
         k->flags | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER,
-        discard_log, NULL, MHD_OPTION_CONNECTION_MEMORY_LIMIT, k->pool,
-        MHD_OPTION_CLIENT_DISCIPLINE_LVL, k->level, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
+        fuzz_discard_log, NULL, MHD_OPTION_CONNECTION_MEMORY_LIMIT, k->pool,
+        MHD_OPTION_CLIENT_DISCIPLINE_LVL, k->level, MHD_OPTION_URI_LOG_CALLBACK, fuzz_on_uri, NULL,
+        MHD_OPTION_NOTIFY_COMPLETED, fuzz_on_completed, NULL, MHD_OPTION_END);
     FUZZ_CHECK(daemons[i] != NULL);
     return daemons[i];
 }
@@ -289,7 +215,7 @@ static void check_still_serving(struct MHD_Daemon *d)
     }
     FUZZ_CHECK(status == 200);
     FUZZ_CHECK(body == strlen(HELLO) && memcmp(got, HELLO, body) == 0);
-    fuzz_settle(d, fd, &live_requests);
+    fuzz_settle(d, fd, &fuzz_live_requests);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -312,7 +238,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(in.buf[3] == 4 && (in.buf[4] & 1) == 0);
         FUZZ_CHECK(memcmp(in.buf + 5, "\0\0\0\0", 4) == 0);
     }
-    fuzz_settle(d, fd, &live_requests);
+    fuzz_settle(d, fd, &fuzz_live_requests);
     check_still_serving(d);
     return 0;
 }

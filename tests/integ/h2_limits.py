@@ -105,6 +105,24 @@ def serve_one(s, r, enc, sid, path='/'):
             return '%s %s' % (status, body.decode(errors='replace'))
 
 
+def answers(r, n):
+    """The first answers of n streams: status, or 'rst<code>' for a reset;
+    fewer when the connection ends first (said on a line of its own)."""
+    got = {}
+    while len(got) < n:
+        f = r.next()
+        if f is None:
+            say('end', r.eof)
+            break
+        if isinstance(f, hf.HeadersFrame):
+            got[f.stream_id] = r.status(f)
+        elif isinstance(f, hf.RstStreamFrame):
+            got[f.stream_id] = 'rst%d' % f.error_code
+        elif isinstance(f, hf.GoAwayFrame):
+            say('goaway', f.last_stream_id, f.error_code)
+    return got
+
+
 def until_end(r):
     """Reads to the end of the connection: its GOAWAY (if any) and how it ended."""
     goaway = None
@@ -184,16 +202,7 @@ def case_fields():
     r = Reader(s)
     s.sendall(get(enc, 1, '/', [('x-big', 'v' * 5000)]) + get(enc, 3, '/' + 'p' * 5000) +
               get(enc, 5) + get(enc, 7, '/', [('x-f%d' % i, 'v' * 100) for i in range(60)]))
-    got = {}
-    while len(got) < 4:
-        f = r.next()
-        if f is None:
-            say('end', r.eof)
-            return
-        if isinstance(f, hf.HeadersFrame):
-            got[f.stream_id] = r.status(f)
-        if isinstance(f, hf.RstStreamFrame):
-            got[f.stream_id] = 'rst%d' % f.error_code
+    got = answers(r, 4)
     say('statuses', got.get(1), got.get(3), got.get(5), got.get(7))
 
 
@@ -210,19 +219,7 @@ def case_bomb():
                         (':authority', 'x')])
     block += b'\xbe' * arg
     s.sendall(hf.HeadersFrame(3, block, flags=['END_HEADERS', 'END_STREAM']).serialize())
-    got = {}
-    while len(got) < 2:
-        f = r.next()
-        if f is None:
-            say('end', r.eof)
-            return
-        if isinstance(f, hf.HeadersFrame):
-            got[f.stream_id] = r.status(f)
-        elif isinstance(f, (hf.RstStreamFrame, hf.GoAwayFrame)):
-            say('frame', type(f).__name__, f.stream_id, f.error_code)
-            if isinstance(f, hf.GoAwayFrame):
-                break
-            got[f.stream_id] = 'rst%d' % f.error_code
+    got = answers(r, 2)
     say('statuses', got.get(1), got.get(3))
     say('after', serve_one(s, r, enc, 5))
 

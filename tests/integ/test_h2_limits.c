@@ -276,6 +276,13 @@ static const char *py_get(const struct py *p, const char *key)
     return val;
 }
 
+/* Whether the client saw its connection end (closed or reset). */
+static bool cut(const struct py *p)
+{
+    const char *end = py_get(p, "end");
+    return strncmp(end, "eof", 3) == 0 || strncmp(end, "reset", 5) == 0;
+}
+
 /* ---- ordinary clients --------------------------------------------------------- */
 
 static size_t sink(char *p, size_t size, size_t n, void *cls)
@@ -407,8 +414,7 @@ static void test_continuation(uint16_t port)
     CHECK_EQ_INT(py_run(&p, "continuation", port, "100000", NULL), 0);
     long grew = rss_kib() - rss;
     const char *end = py_get(&p, "end");
-    CHECK_MSG(strncmp(end, "eof", 3) == 0 || strncmp(end, "reset", 5) == 0, "%s: %s", mode_name,
-              p.log);
+    CHECK_MSG(cut(&p), "%s: %s", mode_name, p.log);
     CHECK_MSG(grew < 8192, "%s: the process grew by %ld KiB", mode_name, grew);
     printf("%s: CONTINUATION flood: %s, GOAWAY %s, end %s, resident set %+ld KiB\n", mode_name,
            py_get(&p, "sent"), py_get(&p, "goaway"), end, grew);
@@ -422,8 +428,7 @@ static void test_flood(uint16_t port, const char *kind)
     CHECK_EQ_INT(py_run(&p, "flood", port, "2000000", kind), 0);
     uint64_t took = ts_now_ms() - t0;
     const char *end = py_get(&p, "end");
-    CHECK_MSG(strncmp(end, "eof", 3) == 0 || strncmp(end, "reset", 5) == 0, "%s: %s: %s", mode_name,
-              kind, p.log);
+    CHECK_MSG(cut(&p), "%s: %s: %s", mode_name, kind, p.log);
     /* Cut at the latest by the timeout, which such frames do not reset. */
     CHECK_MSG(took < (uint64_t)test_ms(TIMEOUT_S * 1000 + 4000), "%s: %s flood lasted %llu ms",
               mode_name, kind, (unsigned long long)took);
@@ -513,6 +518,20 @@ static void test_sibling(uint16_t port)
     check_others_served(port, "DATA after END_STREAM");
 }
 
+/* Waits (bounded) until the daemon has no connection left: the clients
+ * before closed theirs, and at a limit of 2 the next ones need the slots. */
+static bool wait_idle(struct MHD_Daemon *d)
+{
+    for (long i = 0; i < test_ms(5000) / 5; i++) {
+        const union MHD_DaemonInfo *info =
+            MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+        if (info != NULL && info->num_connections == 0)
+            return true;
+        usleep(5000); /* the server's side of the closes, polled */
+    }
+    return false;
+}
+
 static void test_conn_limits(enum ts_mode mode, int option)
 {
     struct test_server ts;
@@ -542,6 +561,7 @@ static void test_conn_limits(enum ts_mode mode, int option)
         CHECK_MSG(strcmp(py_get(&p, "conn3"), "timeout") == 0, "%s: %s", mode_name, p.log);
         CHECK_MSG(strcmp(py_get(&p, "conn3-later"), "served") == 0, "%s: %s", mode_name, p.log);
     }
+    CHECK_MSG(wait_idle(ts.d), "%s: connections left after the client", mode_name);
     /* h2load with two connections of many streams each: all served. */
     if (pr_have("h2load")) {
         char url[64], out[4096];
@@ -549,6 +569,7 @@ static void test_conn_limits(enum ts_mode mode, int option)
         const char *argv[] = {"h2load", "-n", "400", "-c", "2", "-m", "50", url, NULL};
         CHECK_EQ_INT(pr_run(argv, NULL, 0, 0, out, sizeof(out), 30000), 0);
         CHECK_MSG(strstr(out, "400 succeeded") != NULL, "%s: h2load: %s", mode_name, out);
+        CHECK_MSG(wait_idle(ts.d), "%s: connections left after h2load", mode_name);
     }
     check_others_served(ts.port, per_ip ? "the per-IP limit" : "the connection limit");
     ts_stop(&ts);
