@@ -349,6 +349,21 @@ def case_sibling():
     say('stream9', serve_one(s, r, enc, 9))
 
 
+def case_hup():
+    """A GET the server's handler holds; meanwhile a PING and the end of
+    the client's sending side, which reach the server together."""
+    enc = hpack.Encoder()
+    s = connect(timeout=5)
+    r = Reader(s, ack=False)  # nothing may be sent after the shutdown
+    s.sendall(get(enc, 1, '/block'))
+    say('sent')
+    sys.stdin.readline()  # the handler holds the server's thread
+    s.sendall(hf.PingFrame(0, opaque_data=b'lastping').serialize())
+    s.shutdown(socket.SHUT_WR)
+    say('shut')
+    until_end(r)
+
+
 def case_conns():
     """Two connections with arg streams each, then a third connection."""
     conns = []
