@@ -26,27 +26,13 @@
  * values, the POST processor, Basic and Digest authentication, and
  * buffer, callback (chunked) and empty responses. Every loop is bounded and
  * nothing sleeps, so one input costs about a millisecond. */
-#include <signal.h>
-
 #include "fuzz_daemon.h"
 
-#define HELLO "Hello, fuzzer!\n"
-
-struct daemon_kind {
-    unsigned int flags;
-    size_t pool;
-    int level;
-};
-
-static const struct daemon_kind kinds[3] = {
+static const struct fuzz_daemon_kind kinds[3] = {
     {MHD_USE_NO_LISTEN_SOCKET, 0, 0},
     {MHD_USE_NO_LISTEN_SOCKET | MHD_USE_EPOLL, 4096, 2},
     {MHD_USE_NO_LISTEN_SOCKET, 2048, -3},
 };
-
-static struct MHD_Daemon *daemons[3];
-static struct MHD_Response *hello_response;
-static struct MHD_Response *missing_response;
 
 /* ---- the application ------------------------------------------------------ */
 
@@ -89,7 +75,7 @@ static enum MHD_Result answer_auth(struct MHD_Connection *c, const char *url)
         struct MHD_BasicAuthInfo *info = MHD_basic_auth_get_username_password3(c);
         if (info != NULL) {
             MHD_free(info);
-            return MHD_queue_response(c, MHD_HTTP_OK, hello_response);
+            return MHD_queue_response(c, MHD_HTTP_OK, fuzz_hello_response);
         }
         return challenge(c, true, false);
     }
@@ -100,7 +86,7 @@ static enum MHD_Result answer_auth(struct MHD_Connection *c, const char *url)
         c, "realm", "Mufasa", "Circle of Life", 0, 0, MHD_DIGEST_AUTH_MULT_QOP_ANY_NON_INT,
         MHD_DIGEST_AUTH_MULT_ALGO3_ANY_NON_SESSION);
     if (r == MHD_DAUTH_OK)
-        return MHD_queue_response(c, MHD_HTTP_OK, hello_response);
+        return MHD_queue_response(c, MHD_HTTP_OK, fuzz_hello_response);
     return challenge(c, false, r == MHD_DAUTH_NONCE_STALE);
 }
 
@@ -138,51 +124,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     (void)MHD_get_connection_values_n(c, MHD_FOOTER_KIND, fuzz_look_at_value, r);
-    if (strcmp(url, "/") == 0)
-        return MHD_queue_response(c, MHD_HTTP_OK, hello_response);
-    if (strcmp(url, "/chunked") == 0)
-        return fuzz_reply(
-            c, MHD_HTTP_OK,
-            MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64, fuzz_three_chunks, NULL, NULL));
-    if (strcmp(url, "/empty") == 0)
-        return fuzz_reply(c, MHD_HTTP_NO_CONTENT, MHD_create_response_empty(MHD_RF_NONE));
     if (strcmp(url, "/basic") == 0 || strcmp(url, "/digest") == 0)
         return answer_auth(c, url);
-    return MHD_queue_response(c, MHD_HTTP_NOT_FOUND, missing_response);
-}
-
-/* ---- the daemons ---------------------------------------------------------- */
-
-static void stop_daemons(void)
-{
-    for (int i = 0; i < 3; i++)
-        if (daemons[i] != NULL)
-            MHD_stop_daemon(daemons[i]);
-    MHD_destroy_response(hello_response);
-    MHD_destroy_response(missing_response);
-}
-
-static struct MHD_Daemon *get_daemon(unsigned int i)
-{
-    if (daemons[i] != NULL)
-        return daemons[i];
-    if (hello_response == NULL) {
-        /* Our own sends use MSG_NOSIGNAL; this covers the library's. */
-        signal(SIGPIPE, SIG_IGN);
-        hello_response = MHD_create_response_from_buffer_static(strlen(HELLO), HELLO);
-        missing_response = MHD_create_response_from_buffer_static(9, "missing\r\n");
-        FUZZ_CHECK(hello_response != NULL && missing_response != NULL);
-        FUZZ_CHECK(MHD_add_response_header(missing_response, "X-Fuzz", "yes") == MHD_YES);
-        atexit(stop_daemons);
-    }
-    const struct daemon_kind *k = &kinds[i];
-    daemons[i] = MHD_start_daemon(
-        k->flags | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER,
-        fuzz_discard_log, NULL, MHD_OPTION_CONNECTION_MEMORY_LIMIT, k->pool,
-        MHD_OPTION_CLIENT_DISCIPLINE_LVL, k->level, MHD_OPTION_URI_LOG_CALLBACK, fuzz_on_uri, NULL,
-        MHD_OPTION_NOTIFY_COMPLETED, fuzz_on_completed, NULL, MHD_OPTION_END);
-    FUZZ_CHECK(daemons[i] != NULL);
-    return daemons[i];
+    return fuzz_answer(c, url);
 }
 
 /* ---- the check that the daemon still works ------------------------------- */
@@ -229,8 +173,9 @@ static void check_still_serving(struct MHD_Daemon *d)
     size_t n = response_length(&in);
     FUZZ_CHECK(n != 0 && in.len == n && in.total == n);
     FUZZ_CHECK(memcmp(in.buf, "HTTP/1.1 200 OK\r\n", 17) == 0);
-    FUZZ_CHECK(n >= strlen(HELLO) && memcmp(in.buf + n - strlen(HELLO), HELLO, strlen(HELLO)) == 0);
-    FUZZ_CHECK(find(in.buf, n - strlen(HELLO), "\r\nContent-Length: 15\r\n") != NULL);
+    FUZZ_CHECK(n >= strlen(FUZZ_HELLO) &&
+               memcmp(in.buf + n - strlen(FUZZ_HELLO), FUZZ_HELLO, strlen(FUZZ_HELLO)) == 0);
+    FUZZ_CHECK(find(in.buf, n - strlen(FUZZ_HELLO), "\r\nContent-Length: 15\r\n") != NULL);
     fuzz_settle(d, fd, &fuzz_live_requests);
 }
 
@@ -239,7 +184,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size == 0)
         return 0;
     unsigned int ctl = data[0];
-    struct MHD_Daemon *d = get_daemon((ctl & 3) % 3);
+    struct MHD_Daemon *d = fuzz_get_daemon((ctl & 3) % 3, &kinds[(ctl & 3) % 3], on_request);
     static struct fuzz_received in;
     memset(&in, 0, sizeof(in));
     int fd = fuzz_connect_client(d);

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -98,6 +99,76 @@ static enum MHD_Result fuzz_reply(struct MHD_Connection *c, unsigned int status,
     enum MHD_Result ret = MHD_queue_response(c, status, resp);
     MHD_destroy_response(resp);
     return ret;
+}
+
+/* "GET /" gets this body with a Content-Length. */
+#define FUZZ_HELLO "Hello, fuzzer!\n"
+
+static struct MHD_Response *fuzz_hello_response;
+static struct MHD_Response *fuzz_missing_response;
+
+/* The answers both applications give once a request is complete: "/",
+ * "/chunked" (a content reader of unknown size), "/empty" (204), and 404
+ * with a header of its own for the rest. */
+static enum MHD_Result fuzz_answer(struct MHD_Connection *c, const char *url)
+{
+    if (strcmp(url, "/") == 0)
+        return MHD_queue_response(c, MHD_HTTP_OK, fuzz_hello_response);
+    if (strcmp(url, "/chunked") == 0)
+        return fuzz_reply(
+            c, MHD_HTTP_OK,
+            MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64, fuzz_three_chunks, NULL, NULL));
+    if (strcmp(url, "/empty") == 0)
+        return fuzz_reply(c, MHD_HTTP_NO_CONTENT, MHD_create_response_empty(MHD_RF_NONE));
+    return MHD_queue_response(c, MHD_HTTP_NOT_FOUND, fuzz_missing_response);
+}
+
+/* ---- the daemons ---------------------------------------------------------- */
+
+/* How a target's daemons differ. */
+struct fuzz_daemon_kind {
+    unsigned int flags;
+    size_t pool;
+    int level;
+};
+
+#define FUZZ_MAX_DAEMONS 3
+static struct MHD_Daemon *fuzz_daemons[FUZZ_MAX_DAEMONS];
+
+static void fuzz_stop_daemons(void)
+{
+    for (int i = 0; i < FUZZ_MAX_DAEMONS; i++)
+        if (fuzz_daemons[i] != NULL)
+            MHD_stop_daemon(fuzz_daemons[i]);
+    MHD_destroy_response(fuzz_hello_response);
+    MHD_destroy_response(fuzz_missing_response);
+}
+
+/* The daemon of `kind` (number i of the target's), started on first use:
+ * the daemons live for the whole run, as a server's would. */
+static struct MHD_Daemon *fuzz_get_daemon(unsigned int i, const struct fuzz_daemon_kind *kind,
+                                          MHD_AccessHandlerCallback handler)
+{
+    FUZZ_CHECK(i < FUZZ_MAX_DAEMONS);
+    if (fuzz_daemons[i] != NULL)
+        return fuzz_daemons[i];
+    if (fuzz_hello_response == NULL) {
+        /* Our own sends use MSG_NOSIGNAL; this covers the library's. */
+        signal(SIGPIPE, SIG_IGN);
+        fuzz_hello_response =
+            MHD_create_response_from_buffer_static(strlen(FUZZ_HELLO), FUZZ_HELLO);
+        fuzz_missing_response = MHD_create_response_from_buffer_static(9, "missing\r\n");
+        FUZZ_CHECK(fuzz_hello_response != NULL && fuzz_missing_response != NULL);
+        FUZZ_CHECK(MHD_add_response_header(fuzz_missing_response, "X-Fuzz", "yes") == MHD_YES);
+        atexit(fuzz_stop_daemons);
+    }
+    fuzz_daemons[i] = MHD_start_daemon(
+        kind->flags | MHD_USE_ERROR_LOG, 0, NULL, NULL, handler, NULL, MHD_OPTION_EXTERNAL_LOGGER,
+        fuzz_discard_log, NULL, MHD_OPTION_CONNECTION_MEMORY_LIMIT, kind->pool,
+        MHD_OPTION_CLIENT_DISCIPLINE_LVL, kind->level, MHD_OPTION_URI_LOG_CALLBACK, fuzz_on_uri,
+        NULL, MHD_OPTION_NOTIFY_COMPLETED, fuzz_on_completed, NULL, MHD_OPTION_END);
+    FUZZ_CHECK(fuzz_daemons[i] != NULL);
+    return fuzz_daemons[i];
 }
 
 /* ---- the client ------------------------------------------------------------ */

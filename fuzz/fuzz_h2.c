@@ -24,30 +24,18 @@
  * The application reads every value, takes bodies, and answers with a
  * buffer, a content reader of unknown size (several DATA frames), an empty
  * 204, or a 404 with a header of its own. */
-#include <signal.h>
-
 #include <nghttp2/nghttp2.h>
 
 #include "fuzz_daemon.h"
 
-#define HELLO "Hello, fuzzer!\n"
 #define PREFACE "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 /* A SETTINGS frame without entries. */
 #define EMPTY_SETTINGS "\x00\x00\x00\x04\x00\x00\x00\x00\x00"
 
-struct daemon_kind {
-    unsigned int flags;
-    size_t pool;
-    int level;
-};
-
-static const struct daemon_kind kinds[2] = {
+static const struct fuzz_daemon_kind kinds[2] = {
     {MHD_USE_NO_LISTEN_SOCKET, 0, 0},
     {MHD_USE_NO_LISTEN_SOCKET | MHD_USE_EPOLL, 4096, -3},
 };
-
-static struct MHD_Daemon *daemons[2];
-static struct MHD_Response *hello_response;
 
 /* ---- the application ------------------------------------------------------ */
 
@@ -71,52 +59,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     (void)MHD_get_connection_values_n(c, MHD_FOOTER_KIND, fuzz_look_at_value, r);
-    if (strcmp(url, "/") == 0)
-        return MHD_queue_response(c, MHD_HTTP_OK, hello_response);
-    if (strcmp(url, "/parts") == 0)
-        return fuzz_reply(
-            c, MHD_HTTP_OK,
-            MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64, fuzz_three_chunks, NULL, NULL));
-    if (strcmp(url, "/empty") == 0)
-        return fuzz_reply(c, MHD_HTTP_NO_CONTENT, MHD_create_response_empty(MHD_RF_NONE));
-    struct MHD_Response *missing = MHD_create_response_from_buffer_static(9, "missing\r\n");
-    if (missing != NULL && MHD_add_response_header(missing, "X-Fuzz", "yes") != MHD_YES) {
-        MHD_destroy_response(missing);
-        return MHD_NO;
-    }
-    return fuzz_reply(c, MHD_HTTP_NOT_FOUND, missing);
-}
-
-/* ---- the daemons ---------------------------------------------------------- */
-
-static void stop_daemons(void)
-{
-    for (int i = 0; i < 2; i++)
-        if (daemons[i] != NULL)
-            MHD_stop_daemon(daemons[i]);
-    MHD_destroy_response(hello_response);
-}
-
-static struct MHD_Daemon *get_daemon(unsigned int i)
-{
-    if (daemons[i] != NULL)
-        return daemons[i];
-    if (hello_response == NULL) {
-        signal(SIGPIPE, SIG_IGN);
-        hello_response = MHD_create_response_from_buffer_static(strlen(HELLO), HELLO);
-        FUZZ_CHECK(hello_response != NULL);
-        atexit(stop_daemons);
-        /* Read by MHD_start_daemon, as a program's user would set it. */
-        setenv("MHD_HTTP2", "1", 1);
-    }
-    const struct daemon_kind *k = &kinds[i];
-    daemons[i] = MHD_start_daemon(
-        k->flags | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER,
-        fuzz_discard_log, NULL, MHD_OPTION_CONNECTION_MEMORY_LIMIT, k->pool,
-        MHD_OPTION_CLIENT_DISCIPLINE_LVL, k->level, MHD_OPTION_URI_LOG_CALLBACK, fuzz_on_uri, NULL,
-        MHD_OPTION_NOTIFY_COMPLETED, fuzz_on_completed, NULL, MHD_OPTION_END);
-    FUZZ_CHECK(daemons[i] != NULL);
-    return daemons[i];
+    return fuzz_answer(c, url);
 }
 
 /* ---- frames ------------------------------------------------------------------ */
@@ -199,7 +142,7 @@ static void check_still_serving(struct MHD_Daemon *d)
     struct frame f;
     size_t pos = 0, body = 0;
     int status = 0;
-    char got[sizeof(HELLO)];
+    char got[sizeof(FUZZ_HELLO)];
     while (next_frame(&in, &pos, &f)) {
         if (f.stream != 1)
             continue;
@@ -208,13 +151,13 @@ static void check_still_serving(struct MHD_Daemon *d)
             FUZZ_CHECK((f.flags & 0x2c) == 0x04);
             status = status_of(f.payload, f.len);
         } else if (f.type == 0) {
-            FUZZ_CHECK((f.flags & 0x08) == 0 && body + f.len <= strlen(HELLO));
+            FUZZ_CHECK((f.flags & 0x08) == 0 && body + f.len <= strlen(FUZZ_HELLO));
             memcpy(got + body, f.payload, f.len);
             body += f.len;
         }
     }
     FUZZ_CHECK(status == 200);
-    FUZZ_CHECK(body == strlen(HELLO) && memcmp(got, HELLO, body) == 0);
+    FUZZ_CHECK(body == strlen(FUZZ_HELLO) && memcmp(got, FUZZ_HELLO, body) == 0);
     fuzz_settle(d, fd, &fuzz_live_requests);
 }
 
@@ -223,7 +166,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size == 0)
         return 0;
     unsigned int ctl = data[0];
-    struct MHD_Daemon *d = get_daemon(ctl & 1);
+    static bool h2_on;
+    if (!h2_on) {
+        /* Read by MHD_start_daemon, as a program's user would set it. */
+        setenv("MHD_HTTP2", "1", 1);
+        h2_on = true;
+    }
+    struct MHD_Daemon *d = fuzz_get_daemon(ctl & 1, &kinds[ctl & 1], on_request);
     /* The preface and an empty SETTINGS frame, then the input. */
     size_t head = sizeof(PREFACE) - 1 + 9;
     uint8_t *msg = (uint8_t *)fuzz_dup(PREFACE EMPTY_SETTINGS, head, size - 1);

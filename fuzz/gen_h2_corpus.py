@@ -36,12 +36,12 @@ def seeds():
                             hf.SettingsFrame(0, settings={1: 4096, 4: 65535, 5: 16384}).serialize() +
                             hf.SettingsFrame(0, flags=['ACK']).serialize() +
                             hf.WindowUpdateFrame(0, 100000).serialize() +
-                            headers(1, 'GET', '/parts'))
+                            headers(1, 'GET', '/chunked'))
     enc = hpack.Encoder()
-    yield 'reset', 0x05, (headers(1, 'GET', '/parts') + hf.RstStreamFrame(1, error_code=8).serialize() +
+    yield 'reset', 0x05, (headers(1, 'GET', '/chunked') + hf.RstStreamFrame(1, error_code=8).serialize() +
                           headers(3, 'GET', '/'))
     enc = hpack.Encoder()
-    yield 'streams', 0x11, (headers(1, 'GET', '/') + headers(3, 'GET', '/parts') +
+    yield 'streams', 0x11, (headers(1, 'GET', '/') + headers(3, 'GET', '/chunked') +
                             headers(5, 'HEAD', '/empty') + headers(7, 'GET', '/missing?x=1') +
                             hf.WindowUpdateFrame(3, 1000).serialize() +
                             hf.PriorityFrame(5, depends_on=3, stream_weight=16).serialize())
