@@ -640,15 +640,27 @@ int main(void)
     curl_global_init(CURL_GLOBAL_ALL);
     setenv("MHD_HTTP2", "1", 1);
     setenv("TEST_TLS", "0", 1);
-    static const enum ts_mode modes[] = {TS_EXT_SELECT, TS_EXT_EPOLL, TS_INT_EPOLL, TS_POOL_POLL,
-                                         TS_TPC_POLL};
+    /* Five modes by default (an external loop of each kind, epoll, a pool,
+     * thread per connection); TS_MODES names any of the twelve. */
+    static const enum ts_mode five[] = {TS_EXT_SELECT, TS_EXT_EPOLL, TS_INT_EPOLL, TS_POOL_POLL,
+                                        TS_TPC_POLL};
+    enum ts_mode modes[TS_MODE_COUNT];
+    size_t n_modes = 0;
+    const char *only = getenv("TS_MODES");
+    for (int m = 0; m < TS_MODE_COUNT; m++)
+        if (only != NULL && *only != '\0')
+            modes[n_modes++] = (enum ts_mode)m;
+    for (size_t i = 0; n_modes == 0 && i < sizeof(five) / sizeof(five[0]); i++)
+        modes[i] = five[i];
+    if (n_modes == 0)
+        n_modes = sizeof(five) / sizeof(five[0]);
     struct MHD_OptionItem opts[] = {
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL},
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 4096, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, TIMEOUT_S, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
-    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+    for (size_t i = 0; i < n_modes; i++) {
         enum ts_mode mode = modes[i];
         if (!ts_mode_available(mode))
             continue;
