@@ -1,5 +1,6 @@
-/* HTTP/2 limits and attacks, cleartext (prior knowledge), in an external
- * loop, an internal epoll thread, a thread pool and thread per connection.
+/* HTTP/2 limits and attacks, cleartext (prior knowledge), in external
+ * select and epoll loops, an internal epoll thread, a thread pool and
+ * thread per connection (TS_MODES=... names others of the twelve).
  * The frames come from tests/integ/h2_limits.py (hyperframe and hpack, from
  * python3-h2), one case per run; after each case an ordinary HTTP/2 client
  * and an HTTP/1.1 client (libcurl) must still be served.
@@ -14,17 +15,21 @@
  *     decoded): 431 for its stream, the process's memory does not grow by
  *     more than a few megabytes, the connection goes on;
  *   - Rapid Reset: 5,000 HEADERS + RST_STREAM pairs: GOAWAY
- *     ENHANCE_YOUR_CALM, the handler called far fewer times;
+ *     INTERNAL_ERROR (nghttp2's answer), the handler called a few times;
  *   - a CONTINUATION flood: the connection ends after a bounded number;
  *   - PING, SETTINGS and WINDOW_UPDATE floods from a client that reads
  *     nothing, and a SETTINGS frame with too many entries: the connection
  *     ends, promptly (the floods at the latest at the connection timeout);
  *   - a zero window held open: the server waits without spending CPU and
  *     cuts the connection at MHD_OPTION_CONNECTION_TIMEOUT;
- *   - stream errors (DATA after END_STREAM, an upper-case field name) reset
- *     only their streams: a sibling waiting in its handler completes;
+ *   - stream errors (a missing :path, an upper-case field name) reset only
+ *     their streams: siblings waiting in their handler complete; DATA after
+ *     END_STREAM, a connection error for nghttp2, ends the connection and
+ *     the streams held on it;
  *   - MHD_OPTION_CONNECTION_LIMIT and MHD_OPTION_PER_IP_CONNECTION_LIMIT
- *     count connections, not streams.
+ *     count connections, not streams (with h2load too);
+ *   - a client's last bytes and FIN reported by epoll in one event: the
+ *     connection closes.
  * Every wait is bounded; the test acts on what the client printed. */
 #include <errno.h>
 #include <fcntl.h>
