@@ -5,7 +5,8 @@
 #   make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS="fuzz_uri fuzz_chunked"] [-j2]
 #       builds every target with clang and libFuzzer under ASan and UBSan in
 #       build/fuzz/, runs each for FUZZ_SECONDS on a scratch copy of its
-#       corpus (build/fuzz/run/<target>/corpus) with fuzz/http.dict, prints
+#       corpus (build/fuzz/run/<target>/corpus) with fuzz/<target>.dict
+#       if there is one (fuzz_h2's frames), else fuzz/http.dict, prints
 #       executions, executions per second and coverage, and fails if any
 #       target crashed. New corpus entries stay in the scratch copy; merge
 #       them by hand (README).
@@ -72,7 +73,7 @@ $(FUZZ_ALL:%=fuzz-run-%): fuzz-run-%: $(FUZZ_DIR)/bin/%
 	@echo "  FUZZ    $* for $(FUZZ_SECONDS)s (log: $(FUZZ_DIR)/run/$*/log)"
 	@run=$(CURDIR)/$(FUZZ_DIR)/run/$*; \
 	$(FUZZ_DIR)/bin/$* -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
-		-dict=fuzz/http.dict -print_final_stats=1 -artifact_prefix=$$run/ $(FUZZ_ARGS) \
+		-dict=$(or $(wildcard fuzz/$*.dict),fuzz/http.dict) -print_final_stats=1 -artifact_prefix=$$run/ $(FUZZ_ARGS) \
 		$$run/corpus $(wildcard fuzz/regressions/$*) >$$run/log 2>&1; \
 	rc=$$?; \
 	execs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$run/log | tail -n 1); \

@@ -26,86 +26,21 @@
  * values, the POST processor, Basic and Digest authentication, and
  * buffer, callback (chunked) and empty responses. Every loop is bounded and
  * nothing sleeps, so one input costs about a millisecond. */
-#include <signal.h>
-#include <stdarg.h>
-#include <unistd.h>
+#include "fuzz_daemon.h"
 
-#include "fuzz.h"
-#include "daemon_fuzz.h"
-
-#define HELLO "Hello, fuzzer!\n"
-
-struct daemon_kind {
-    unsigned int flags;
-    size_t pool;
-    int level;
-};
-
-static const struct daemon_kind kinds[3] = {
+static const struct fuzz_daemon_kind kinds[3] = {
     {MHD_USE_NO_LISTEN_SOCKET, 0, 0},
     {MHD_USE_NO_LISTEN_SOCKET | MHD_USE_EPOLL, 4096, 2},
     {MHD_USE_NO_LISTEN_SOCKET, 2048, -3},
 };
 
-static struct MHD_Daemon *daemons[3];
-static struct MHD_Response *hello_response;
-static struct MHD_Response *missing_response;
-/* Requests the application has seen and not yet seen completed. */
-static long live_requests;
-
 /* ---- the application ------------------------------------------------------ */
-
-struct request {
-    bool started; /* the access handler has run once */
-    struct MHD_PostProcessor *pp;
-    uint64_t sink; /* every byte the application looked at, so none is skipped */
-};
-
-static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
-{
-    (void)cls;
-    (void)c;
-    FUZZ_CHECK(uri != NULL);
-    struct request *r = calloc(1, sizeof(*r));
-    FUZZ_CHECK(r != NULL);
-    r->sink = fuzz_hash(FUZZ_HASH_INIT, uri, strlen(uri));
-    live_requests++;
-    return r;
-}
-
-static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
-                         enum MHD_RequestTerminationCode toe)
-{
-    (void)cls;
-    (void)c;
-    (void)toe;
-    struct request *r = *req_cls;
-    if (r == NULL)
-        return;
-    if (r->pp != NULL)
-        (void)MHD_destroy_post_processor(r->pp);
-    free(r);
-    *req_cls = NULL;
-    live_requests--;
-}
-
-static enum MHD_Result look_at_value(void *cls, enum MHD_ValueKind kind, const char *key,
-                                     size_t key_size, const char *value, size_t value_size)
-{
-    struct request *r = cls;
-    (void)kind;
-    if (key != NULL)
-        r->sink = fuzz_hash(r->sink, key, key_size + 1);
-    if (value != NULL)
-        r->sink = fuzz_hash(r->sink, value, value_size + 1);
-    return MHD_YES;
-}
 
 static enum MHD_Result look_at_field(void *cls, enum MHD_ValueKind kind, const char *key,
                                      const char *filename, const char *ctype, const char *tenc,
                                      const char *data, uint64_t off, size_t size)
 {
-    struct request *r = cls;
+    struct fuzz_request *r = cls;
     (void)kind;
     (void)filename;
     (void)ctype;
@@ -115,28 +50,6 @@ static enum MHD_Result look_at_field(void *cls, enum MHD_ValueKind kind, const c
     if (size > 0)
         r->sink = fuzz_hash(r->sink, data, size);
     return MHD_YES;
-}
-
-static ssize_t three_chunks(void *cls, uint64_t pos, char *buf, size_t max)
-{
-    (void)cls;
-    static const char part[] = "chunk\n";
-    if (pos >= 3 * (sizeof(part) - 1))
-        return MHD_CONTENT_READER_END_OF_STREAM;
-    size_t n = sizeof(part) - 1 < max ? sizeof(part) - 1 : max;
-    memcpy(buf, part, n);
-    return (ssize_t)n;
-}
-
-/* Queues `resp` and drops the local reference. */
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status,
-                             struct MHD_Response *resp)
-{
-    if (resp == NULL)
-        return MHD_NO;
-    enum MHD_Result ret = MHD_queue_response(c, status, resp);
-    MHD_destroy_response(resp);
-    return ret;
 }
 
 /* A challenge adds its header to the response it is given, so each one
@@ -162,7 +75,7 @@ static enum MHD_Result answer_auth(struct MHD_Connection *c, const char *url)
         struct MHD_BasicAuthInfo *info = MHD_basic_auth_get_username_password3(c);
         if (info != NULL) {
             MHD_free(info);
-            return MHD_queue_response(c, MHD_HTTP_OK, hello_response);
+            return MHD_queue_response(c, MHD_HTTP_OK, fuzz_hello_response);
         }
         return challenge(c, true, false);
     }
@@ -173,16 +86,16 @@ static enum MHD_Result answer_auth(struct MHD_Connection *c, const char *url)
         c, "realm", "Mufasa", "Circle of Life", 0, 0, MHD_DIGEST_AUTH_MULT_QOP_ANY_NON_INT,
         MHD_DIGEST_AUTH_MULT_ALGO3_ANY_NON_SESSION);
     if (r == MHD_DAUTH_OK)
-        return MHD_queue_response(c, MHD_HTTP_OK, hello_response);
+        return MHD_queue_response(c, MHD_HTTP_OK, fuzz_hello_response);
     return challenge(c, false, r == MHD_DAUTH_NONCE_STALE);
 }
 
 /* The first call: the head is complete. */
-static void start_request(struct MHD_Connection *c, struct request *r, const char *method)
+static void start_request(struct MHD_Connection *c, struct fuzz_request *r, const char *method)
 {
     r->started = true;
     (void)MHD_get_connection_values_n(c, MHD_HEADER_KIND | MHD_COOKIE_KIND | MHD_GET_ARGUMENT_KIND,
-                                      look_at_value, r);
+                                      fuzz_look_at_value, r);
     const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
     if (host != NULL)
         r->sink = fuzz_hash(r->sink, host, strlen(host));
@@ -195,7 +108,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                   size_t *upload_data_size, void **req_cls)
 {
     (void)cls;
-    struct request *r = *req_cls;
+    struct fuzz_request *r = *req_cls;
     FUZZ_CHECK(r != NULL && url != NULL && method != NULL && version != NULL);
     if (!r->started) {
         start_request(c, r, method);
@@ -210,65 +123,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_data_size = 0;
         return MHD_YES;
     }
-    (void)MHD_get_connection_values_n(c, MHD_FOOTER_KIND, look_at_value, r);
-    if (strcmp(url, "/") == 0)
-        return MHD_queue_response(c, MHD_HTTP_OK, hello_response);
-    if (strcmp(url, "/chunked") == 0)
-        return reply(
-            c, MHD_HTTP_OK,
-            MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64, three_chunks, NULL, NULL));
-    if (strcmp(url, "/empty") == 0)
-        return reply(c, MHD_HTTP_NO_CONTENT, MHD_create_response_empty(MHD_RF_NONE));
+    (void)MHD_get_connection_values_n(c, MHD_FOOTER_KIND, fuzz_look_at_value, r);
     if (strcmp(url, "/basic") == 0 || strcmp(url, "/digest") == 0)
         return answer_auth(c, url);
-    return MHD_queue_response(c, MHD_HTTP_NOT_FOUND, missing_response);
-}
-
-/* ---- the daemons ---------------------------------------------------------- */
-
-static void stop_daemons(void)
-{
-    for (int i = 0; i < 3; i++)
-        if (daemons[i] != NULL)
-            MHD_stop_daemon(daemons[i]);
-    MHD_destroy_response(hello_response);
-    MHD_destroy_response(missing_response);
-}
-
-static struct MHD_Daemon *get_daemon(unsigned int i)
-{
-    if (daemons[i] != NULL)
-        return daemons[i];
-    if (hello_response == NULL) {
-        /* Our own sends use MSG_NOSIGNAL; this covers the library's. */
-        signal(SIGPIPE, SIG_IGN);
-        hello_response = MHD_create_response_from_buffer_static(strlen(HELLO), HELLO);
-        missing_response = MHD_create_response_from_buffer_static(9, "missing\r\n");
-        FUZZ_CHECK(hello_response != NULL && missing_response != NULL);
-        FUZZ_CHECK(MHD_add_response_header(missing_response, "X-Fuzz", "yes") == MHD_YES);
-        atexit(stop_daemons);
-    }
-    const struct daemon_kind *k = &kinds[i];
-    daemons[i] = MHD_start_daemon(
-        k->flags | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER,
-        discard_log, NULL, MHD_OPTION_CONNECTION_MEMORY_LIMIT, k->pool,
-        MHD_OPTION_CLIENT_DISCIPLINE_LVL, k->level, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
-    FUZZ_CHECK(daemons[i] != NULL);
-    return daemons[i];
+    return fuzz_answer(c, url);
 }
 
 /* ---- the check that the daemon still works ------------------------------- */
 
 /* The length of the response to "GET /" if `in` holds a complete one with
  * a Content-Length, else 0. */
-static size_t response_length(const struct received *in)
+static size_t response_length(const struct fuzz_received *in)
 {
-    const char *end = find(in->buf, in->len, "\r\n\r\n");
+    const char *end = fuzz_find(in->buf, in->len, "\r\n\r\n");
     if (end == NULL)
         return 0;
     size_t head = (size_t)(end - in->buf) + 4;
-    const char *cl = find(in->buf, head, "\r\nContent-Length: ");
+    const char *cl = fuzz_find(in->buf, head, "\r\nContent-Length: ");
     if (cl == NULL)
         return 0;
     size_t body = 0;
@@ -277,7 +148,7 @@ static size_t response_length(const struct received *in)
     return head + body;
 }
 
-static bool have_response(const struct received *in)
+static bool have_response(const struct fuzz_received *in)
 {
     size_t n = response_length(in);
     return n != 0 && in->len >= n;
@@ -286,16 +157,17 @@ static bool have_response(const struct received *in)
 static void check_still_serving(struct MHD_Daemon *d)
 {
     static const char get[] = "GET / HTTP/1.1\r\nHost: fuzz.example\r\n\r\n";
-    static struct received in;
+    static struct fuzz_received in;
     memset(&in, 0, sizeof(in));
-    int fd = connect_client(d);
-    exchange(d, fd, (const uint8_t *)get, sizeof(get) - 1, 0, false, &in, have_response);
+    int fd = fuzz_connect_client(d);
+    fuzz_exchange(d, fd, (const uint8_t *)get, sizeof(get) - 1, 0, false, &in, have_response);
     size_t n = response_length(&in);
     FUZZ_CHECK(n != 0 && in.len == n && in.total == n);
     FUZZ_CHECK(memcmp(in.buf, "HTTP/1.1 200 OK\r\n", 17) == 0);
-    FUZZ_CHECK(n >= strlen(HELLO) && memcmp(in.buf + n - strlen(HELLO), HELLO, strlen(HELLO)) == 0);
-    FUZZ_CHECK(find(in.buf, n - strlen(HELLO), "\r\nContent-Length: 15\r\n") != NULL);
-    settle(d, fd, &live_requests);
+    FUZZ_CHECK(n >= strlen(FUZZ_HELLO) &&
+               memcmp(in.buf + n - strlen(FUZZ_HELLO), FUZZ_HELLO, strlen(FUZZ_HELLO)) == 0);
+    FUZZ_CHECK(fuzz_find(in.buf, n - strlen(FUZZ_HELLO), "\r\nContent-Length: 15\r\n") != NULL);
+    fuzz_settle(d, fd, &fuzz_live_requests);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -303,16 +175,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size == 0)
         return 0;
     unsigned int ctl = data[0];
-    struct MHD_Daemon *d = get_daemon((ctl & 3) % 3);
-    static struct received in;
+    struct MHD_Daemon *d = fuzz_get_daemon((ctl & 3) % 3, &kinds[(ctl & 3) % 3], on_request);
+    static struct fuzz_received in;
     memset(&in, 0, sizeof(in));
-    int fd = connect_client(d);
-    exchange(d, fd, data + 1, size - 1, (ctl >> 2) & 7, (ctl & 0x20) != 0, &in, NULL);
+    int fd = fuzz_connect_client(d);
+    fuzz_exchange(d, fd, data + 1, size - 1, (ctl >> 2) & 7, (ctl & 0x20) != 0, &in, NULL);
     if (in.len > 0) {
         size_t n = in.len < 7 ? in.len : 7;
         FUZZ_CHECK(memcmp(in.buf, "HTTP/1.", n) == 0);
     }
-    settle(d, fd, &live_requests);
+    fuzz_settle(d, fd, &fuzz_live_requests);
     check_still_serving(d);
     return 0;
 }

@@ -31,8 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon_fuzz.h"
 #include "fuzz.h"
+#include "fuzz_daemon.h"
 
 #define HELLO "Hello, TLS fuzzer!\n"
 /* MHD_run() rounds a well-behaved client may take for its whole exchange. */
@@ -144,7 +144,7 @@ static struct MHD_Daemon *get_daemon(unsigned int i)
     unsigned int flags = MHD_USE_NO_LISTEN_SOCKET | MHD_USE_TLS | MHD_USE_ERROR_LOG;
     daemons[i] = MHD_start_daemon(
         flags | (i == 1 ? MHD_USE_EPOLL : 0), 0, NULL, NULL, on_request, NULL,
-        MHD_OPTION_EXTERNAL_LOGGER, discard_log, NULL, MHD_OPTION_HTTPS_MEM_KEY, key_pem,
+        MHD_OPTION_EXTERNAL_LOGGER, fuzz_discard_log, NULL, MHD_OPTION_HTTPS_MEM_KEY, key_pem,
         MHD_OPTION_HTTPS_MEM_CERT, cert_pem, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)(i == 1 ? 4096 : 0), MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
@@ -161,7 +161,7 @@ static void check_still_serving(struct MHD_Daemon *d)
     static gnutls_certificate_credentials_t cred;
     if (cred == NULL)
         FUZZ_CHECK(gnutls_certificate_allocate_credentials(&cred) == 0);
-    int fd = connect_client(d);
+    int fd = fuzz_connect_client(d);
     gnutls_session_t s;
     FUZZ_CHECK(gnutls_init(&s, GNUTLS_CLIENT | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL) == 0);
     FUZZ_CHECK(gnutls_set_default_priority(s) == 0);
@@ -181,7 +181,7 @@ static void check_still_serving(struct MHD_Daemon *d)
         n = gnutls_record_send(s, get, sizeof(get) - 1);
     while (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED);
     FUZZ_CHECK(n == (ssize_t)sizeof(get) - 1);
-    static struct received in;
+    static struct fuzz_received in;
     memset(&in, 0, sizeof(in));
     size_t want = 0;
     for (; round < CLIENT_ROUNDS && (want == 0 || in.len < want); round++) {
@@ -191,7 +191,7 @@ static void check_still_serving(struct MHD_Daemon *d)
             continue;
         FUZZ_CHECK(n > 0);
         in.len += (size_t)n;
-        const char *end = find(in.buf, in.len, "\r\n\r\n");
+        const char *end = fuzz_find(in.buf, in.len, "\r\n\r\n");
         if (end != NULL)
             want = (size_t)(end - in.buf) + 4 + strlen(HELLO);
     }
@@ -200,7 +200,7 @@ static void check_still_serving(struct MHD_Daemon *d)
     FUZZ_CHECK(memcmp(in.buf + want - strlen(HELLO), HELLO, strlen(HELLO)) == 0);
     (void)gnutls_bye(s, GNUTLS_SHUT_WR);
     gnutls_deinit(s);
-    settle(d, fd, &live_requests);
+    fuzz_settle(d, fd, &live_requests);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -209,14 +209,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     unsigned int ctl = data[0];
     struct MHD_Daemon *d = get_daemon(ctl & 1);
-    static struct received in;
+    static struct fuzz_received in;
     memset(&in, 0, sizeof(in));
-    int fd = connect_client(d);
-    exchange(d, fd, data + 1, size - 1, (ctl >> 2) & 7, (ctl & 0x20) != 0, &in, NULL);
+    int fd = fuzz_connect_client(d);
+    fuzz_exchange(d, fd, data + 1, size - 1, (ctl >> 2) & 7, (ctl & 0x20) != 0, &in, NULL);
     /* A handshake record or an alert, in any record version. */
     if (in.len > 0)
         FUZZ_CHECK(in.buf[0] == 0x16 || in.buf[0] == 0x15);
-    settle(d, fd, &live_requests);
+    fuzz_settle(d, fd, &live_requests);
     check_still_serving(d);
     return 0;
 }

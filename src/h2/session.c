@@ -156,6 +156,20 @@ static int on_frame_not_send(nghttp2_session *ng, const nghttp2_frame *frame, in
     return 0;
 }
 
+/* A GOAWAY with an error code is nghttp2's answer to a connection error
+ * (a protocol violation, a flood of resets): nghttp2 reads and writes
+ * nothing more after it, so streams still waiting (suspended, or in a
+ * handler) could never finish and would hold the connection open, and
+ * its timeout with them. The connection ends once the GOAWAY is out. */
+static int on_frame_send(nghttp2_session *ng, const nghttp2_frame *frame, void *user)
+{
+    struct mhd_h2 *h = user;
+    (void)ng;
+    if (frame->hd.type == NGHTTP2_GOAWAY && frame->goaway.error_code != NGHTTP2_NO_ERROR)
+        h->failed = true;
+    return 0;
+}
+
 static nghttp2_session_callbacks *callbacks;
 /* Strict (RFC 9113) and, for negative client discipline levels, lenient
  * about whitespace around field values, which the stream then trims as
@@ -209,6 +223,7 @@ static void init_once(void)
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, on_data_chunk);
     nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, on_stream_close);
     nghttp2_session_callbacks_set_on_frame_not_send_callback(callbacks, on_frame_not_send);
+    nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, on_frame_send);
     set_limits(options);
     set_limits(lenient);
     set_memory(options);
@@ -317,7 +332,12 @@ static enum read_result read_some(struct mhd_h2 *h)
     enum mhd_io io = mhd_conn_tp(c)->recv(&c->xp, c->mem, c->mem_size, &got);
     switch (io) {
     case IO_DONE:
-        if (got < c->mem_size && mhd_conn_tp(c)->short_read_drains)
+        /* As over HTTP/1.1 (conn_recv.c): a short read drained the socket,
+         * or the transport says so, unless an edge-triggered poller
+         * reported the client's end with the data: no new edge comes for
+         * it, so the next read must meet it. */
+        if (((got < c->mem_size && mhd_conn_tp(c)->short_read_drains) || c->xp.drained) &&
+            !c->peer_hup)
             c->read_ready = false;
         return feed(h, c->mem, got);
     case IO_AGAIN:
@@ -397,9 +417,18 @@ static void session_release(struct MHD_Connection *c);
  * reset that could destroy the GOAWAY and the last replies. */
 static void close_gracefully(struct MHD_Connection *c)
 {
-    session_close(c, MHD_REQUEST_TERMINATED_COMPLETED_OK);
+    struct mhd_h2 *h = c->proto_state;
+    /* After a connection error, streams still open did not complete. */
+    session_close(c, h->failed ? MHD_REQUEST_TERMINATED_WITH_ERROR
+                               : MHD_REQUEST_TERMINATED_COMPLETED_OK);
     session_release(c);
     c->proto = NULL;
+    /* Lingering is due even when nothing is unread now: an HTTP/2 client
+     * keeps sending (its SETTINGS acknowledgement, window updates) until
+     * it has read the GOAWAY, and a plain close would meet those bytes
+     * with a reset. */
+    if (!c->peer_eof)
+        c->read_ready = true;
     mhd_conn_close_gracefully(c, MHD_REQUEST_TERMINATED_COMPLETED_OK);
     mhd_conn_schedule(c);
 }
@@ -419,6 +448,15 @@ static void session_process(struct MHD_Connection *c)
         enum read_result r = read_some(h);
         if (r == READ_FAILED) {
             mhd_conn_close(c, MHD_REQUEST_TERMINATED_READ_ERROR);
+            return;
+        }
+        if (r == READ_END && h->dead) {
+            /* nghttp2 gave up on the session (a flood of frames wanting
+             * an answer, too many CONTINUATION frames): it is closed at
+             * once. Its queued output (answers to the flood) is dropped;
+             * waiting for a client that reads none would hold the
+             * connection until its timeout. */
+            mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
             return;
         }
         if (r == READ_END && !h->failed) {
