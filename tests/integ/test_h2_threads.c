@@ -418,11 +418,18 @@ static void test_close_while_blocked(uint16_t port)
     char out[4096];
     CHECK_EQ_INT(python_h2(port, 5, "close", out, sizeof(out)), 0);
     CHECK_MSG(strstr(out, "probe 5: beside the hold") != NULL, "python said: %s", out);
-    /* The handler still blocks; the connection ends when it returns. */
+    /* The handler still blocks; the stream completes when it returns. Its
+     * reason depends on which comes first, the connection's thread reading
+     * the client's close (CLIENT_ABORT) or the handler returning (its
+     * reply is then written into the socket, or fails to be): nothing the
+     * application can see orders the two, so only the completion is
+     * judged and the reason reported. */
     CHECK_EQ_INT(ts_read_locked(&lock, &completed[5]), 0);
     set_slot(released, 5);
     CHECK(wait_slot(completed, 5, 5000));
-    CHECK_EQ_INT(ts_read_locked(&lock, &aborted[5]), 1);
+    printf("close while blocked: completed%s\n", ts_read_locked(&lock, &aborted[5])
+                                                     ? " as a client abort"
+                                                     : " (close read after the reply)");
 }
 
 int main(void)
