@@ -210,7 +210,7 @@ static bool prepare_target(struct MHD_Connection *c)
     struct mhd_request *rq = &c->rq;
     char *t = rq->head.target;
     size_t len = rq->head.target_len;
-    char *q = memchr(t, '?', len);
+    char *q = mhd_http_memchr(t, '?', len);
     size_t path_len = q ? (size_t)(q - t) : len;
     mhd_http_unescape_fn fn = c->daemon->cfg.unescape ? unescape_app : unescape_default;
     if (q != NULL) {

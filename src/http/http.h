@@ -16,7 +16,21 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
+
+/* memchr for the short pieces of a request (a path, a query): below 16
+ * bytes a byte loop, where calling libc costs more than the search. */
+static inline char *mhd_http_memchr(const char *s, char ch, size_t n)
+{
+    if (n < 16) {
+        for (size_t i = 0; i < n; i++)
+            if (s[i] == ch)
+                return (char *)(uintptr_t)(s + i);
+        return NULL;
+    }
+    return memchr(s, ch, n);
+}
 
 /* The outcome of every parser; each failure maps to one answer. */
 enum mhd_http_result {

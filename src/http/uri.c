@@ -25,7 +25,7 @@ static bool escapes_are_valid(const char *p, const char *end)
 
 size_t mhd_http_unescape(char *s, size_t len, bool strict)
 {
-    char *pct = memchr(s, '%', len);
+    char *pct = mhd_http_memchr(s, '%', len);
     const char *end = s + len;
     if (pct == NULL || (strict && !escapes_are_valid(pct, end))) {
         s[len] = '\0';

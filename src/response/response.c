@@ -141,13 +141,10 @@ static struct mhd_head_cache *build_cache(const struct MHD_Response *r)
     return c;
 }
 
-struct mhd_head_cache *mhd_response_head_cache(struct MHD_Response *r)
+struct mhd_head_cache *mhd_response_head_cache_build(struct MHD_Response *r)
 {
-    struct mhd_head_cache *c = atomic_load_explicit(&r->cache, memory_order_acquire);
-    if (c != NULL)
-        return c;
     pthread_mutex_lock(&r->lock);
-    c = atomic_load_explicit(&r->cache, memory_order_relaxed);
+    struct mhd_head_cache *c = atomic_load_explicit(&r->cache, memory_order_relaxed);
     if (c == NULL) {
         c = build_cache(r);
         atomic_store_explicit(&r->cache, c, memory_order_release);

@@ -120,9 +120,15 @@ void mhd_response_ref(struct MHD_Response *r);
 void mhd_response_unref(struct MHD_Response *r);
 
 /* The serialised application headers (see struct mhd_head_cache), built on
- * first use; NULL when out of memory. Valid while the caller holds a
- * reference. */
-struct mhd_head_cache *mhd_response_head_cache(struct MHD_Response *r);
+ * first use (by the _build function, under the lock); NULL when out of
+ * memory. Valid while the caller holds a reference. */
+struct mhd_head_cache *mhd_response_head_cache_build(struct MHD_Response *r);
+
+static inline struct mhd_head_cache *mhd_response_head_cache(struct MHD_Response *r)
+{
+    struct mhd_head_cache *c = atomic_load_explicit(&r->cache, memory_order_acquire);
+    return c != NULL ? c : mhd_response_head_cache_build(r);
+}
 
 /* Reads up to `max` bytes of a pulled body (content reader, pipe, file) at
  * body offset `pos` into dst: their count, 0 when the source has nothing
