@@ -214,6 +214,7 @@ struct MHD_Connection {
     size_t rpos; /* bytes of rbuf used by the current request so far */
     size_t back;
     struct mhd_http_scan scan;
+    struct mhd_http_host_memo host_memo; /* the Host last found valid here */
 
     struct mhd_request rq;
     struct mhd_send tx;

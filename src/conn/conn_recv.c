@@ -288,8 +288,8 @@ static enum mhd_step on_head(struct MHD_Connection *c)
     struct mhd_request *rq = &c->rq;
     size_t start = c->scan.start;
     size_t head_len = c->scan.head_end - start;
-    enum mhd_http_result r = mhd_http_parse_head(c->rbuf + start, head_len, mhd_conn_level(c),
-                                                 &rq->head, store_header, c);
+    enum mhd_http_result r = mhd_http_parse_head_memo(c->rbuf + start, head_len, mhd_conn_level(c),
+                                                      &rq->head, store_header, c, &c->host_memo);
     c->rpos = c->scan.head_end;
     rq->head_size = head_len;
     if (r != HTTP_PARSE_OK) {

@@ -146,6 +146,20 @@ struct mhd_http_head {
 enum mhd_http_result mhd_http_parse_head(char *buf, size_t len, int level, struct mhd_http_head *h,
                                          mhd_http_field_cb cb, void *ctx);
 
+/* A Host value found valid before (up to 31 bytes; len 0: none). A
+ * keep-alive client sends the same Host with every request; given the memo
+ * of its connection, mhd_http_parse_head_memo() then compares instead of
+ * checking the value again, and remembers each new valid one that fits. */
+struct mhd_http_host_memo {
+    unsigned char len;
+    char bytes[31];
+};
+
+/* mhd_http_parse_head() with the connection's Host memo (NULL: none). */
+enum mhd_http_result mhd_http_parse_head_memo(char *buf, size_t len, int level,
+                                              struct mhd_http_head *h, mhd_http_field_cb cb,
+                                              void *ctx, struct mhd_http_host_memo *memo);
+
 /* ---- Chunked request bodies (RFC 9112 section 7.1) ---------------------- */
 
 /* Longest chunk-size line accepted, extensions included. */
