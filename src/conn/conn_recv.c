@@ -315,7 +315,7 @@ static enum mhd_step on_head(struct MHD_Connection *c)
      * pipelined behind it do not count against it), or it is refused before
      * the handler sees it, naming the part that takes the room: a too long
      * method 501, target 414, fields 431. */
-    if (!prepare_target(c) || !prepare_cookies(c) ||
+    if (!prepare_target(c) || (rq->head.has_cookie && !prepare_cookies(c)) ||
         mhd_conn_pool_free_space(c) + (c->rlen - c->rpos) < reply_room(c)) {
         mhd_conn_reply_error(c, mhd_conn_too_large_status(c));
         return STEP_CONTINUE;

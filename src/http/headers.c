@@ -171,6 +171,8 @@ static enum mhd_http_result note_field(struct field_parser *fp, const char *name
         if (mhd_http_eq_lower(name, "expect", 6) && len == 12 &&
             mhd_http_eq_lower(v, "100-continue", 12))
             fp->h->expect_continue = true;
+        else if (mhd_http_eq_lower(name, "cookie", 6))
+            fp->h->has_cookie = true;
         break;
     case 10:
         if (mhd_http_eq_lower(name, "connection", 10))

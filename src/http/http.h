@@ -124,6 +124,7 @@ struct mhd_http_head {
     bool conn_keep_alive;     /* Connection has the token "keep-alive" */
     bool conn_upgrade;        /* Connection has the token "upgrade" */
     bool expect_continue;     /* Expect: 100-continue */
+    bool has_cookie;          /* a Cookie field is there */
 };
 
 /* Parses the head buf[0..len): the request line, then every header field up
