@@ -214,6 +214,7 @@ struct MHD_Connection {
     size_t rpos; /* bytes of rbuf used by the current request so far */
     size_t back;
     struct mhd_http_scan scan;
+    struct mhd_http_host_memo host_memo; /* the Host last found valid here */
 
     struct mhd_request rq;
     struct mhd_send tx;
@@ -305,7 +306,15 @@ struct mhd_dauth *mhd_conn_dauth(const struct MHD_Connection *c);
 bool mhd_conn_pool_take(struct MHD_Connection *c);
 void mhd_conn_pool_give(struct MHD_Connection *c);
 void *mhd_conn_pool_alloc(struct MHD_Connection *c, size_t size);
-size_t mhd_conn_pool_free_space(const struct MHD_Connection *c);
+
+/* Bytes between the end of the read buffer and the allocations at the
+ * back: what reading, the reply head and the values may still use. Inline:
+ * a request asks a few times. */
+static inline size_t mhd_conn_pool_free_space(const struct MHD_Connection *c)
+{
+    size_t used = (size_t)(c->rbuf - c->mem) + c->rlen;
+    return c->back > used ? c->back - used : 0;
+}
 
 /* Adds a value to the request's list (values.c). False when the pool is full. */
 bool mhd_conn_add_value(struct MHD_Connection *c, enum MHD_ValueKind kind, const char *key,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "response/response.h"
+#include "util/alloc.h"
 
 /* A growing piece of pool memory with a hard end. Past the end it only
  * counts what would have been written. */
@@ -137,18 +138,80 @@ size_t mhd_conn_put_chunk_end(struct MHD_Connection *c, char *dst, size_t cap, b
     return w.overflow ? 0 : (size_t)(w.p - dst);
 }
 
+/* The key of this reply's head (see struct mhd_head_key). */
+static void head_key(const struct MHD_Connection *c, bool date, struct mhd_head_key *k)
+{
+    const struct mhd_send *tx = &c->tx;
+    const struct MHD_Response *r = tx->resp;
+    const char *token = auto_connection_token(c);
+    memset(k, 0, sizeof(*k));
+    k->size = r->size;
+    k->status = tx->status;
+    k->flags = (unsigned int)r->flags;
+    k->token = token == NULL ? 0 : token[0] == 'c' ? 1 : 2;
+    k->icy = tx->icy;
+    k->chunked = tx->chunked;
+    k->date = date;
+}
+
+static bool key_eq(const struct mhd_head_key *a, const struct mhd_head_key *b)
+{
+    return a->size == b->size && a->status == b->status && a->flags == b->flags &&
+           a->token == b->token && a->icy == b->icy && a->chunked == b->chunked &&
+           a->date == b->date;
+}
+
+/* Keeps the head just built as the cache's whole head, from the second head
+ * built from the cache on (a response created per request never pays for
+ * it). Only the first one kept stays: heads of other keys are built. */
+static void keep_head(struct mhd_head_cache *cache, const struct mhd_head_key *k, const char *head,
+                      size_t len, size_t date_off)
+{
+    if (!atomic_load_explicit(&cache->used, memory_order_relaxed)) {
+        atomic_store_explicit(&cache->used, true, memory_order_relaxed);
+        return;
+    }
+    struct mhd_head_tpl *t = mhd_alloc(sizeof(*t) + len);
+    if (t == NULL)
+        return;
+    t->key = *k;
+    t->date_off = date_off;
+    t->len = len;
+    memcpy(t->bytes, head, len);
+    struct mhd_head_tpl *none = NULL;
+    if (!atomic_compare_exchange_strong_explicit(&cache->tpl, &none, t, memory_order_release,
+                                                 memory_order_relaxed))
+        mhd_free(t);
+}
+
 bool mhd_conn_build_head(struct MHD_Connection *c)
 {
     struct mhd_send *tx = &c->tx;
     struct MHD_Response *r = tx->resp;
-    const struct mhd_head_cache *cache = mhd_response_head_cache(r);
+    struct mhd_head_cache *cache = mhd_response_head_cache(r);
     if (cache == NULL)
         return false;
     char *start = c->rbuf + c->rlen;
-    struct writer w = {start, start + mhd_conn_pool_free_space(c), false, 0};
+    size_t space = mhd_conn_pool_free_space(c);
+    bool date = !(c->daemon->flags & MHD_USE_SUPPRESS_DATE_NO_CLOCK) && !r->app_date;
+    struct mhd_head_key key;
+    head_key(c, date, &key);
+    const struct mhd_head_tpl *t = atomic_load_explicit(&cache->tpl, memory_order_acquire);
+    if (t != NULL && t->len <= space && key_eq(&t->key, &key)) {
+        memcpy(start, t->bytes, t->len);
+        if (date)
+            memcpy(start + t->date_off, mhd_worker_date(c->worker), 29);
+        tx->head = start;
+        tx->head_len = t->len;
+        tx->head_sent = 0;
+        return true;
+    }
+    struct writer w = {start, start + space, false, 0};
     put_status_line(&w, c);
-    if (!(c->daemon->flags & MHD_USE_SUPPRESS_DATE_NO_CLOCK) && !r->app_date) {
+    size_t date_off = 0;
+    if (date) {
         PUT_LIT(&w, "Date: ");
+        date_off = w.need;
         put(&w, mhd_worker_date(c->worker), 29);
         PUT_LIT(&w, "\r\n");
     }
@@ -163,5 +226,7 @@ bool mhd_conn_build_head(struct MHD_Connection *c)
     tx->head = start;
     tx->head_len = (size_t)(w.p - start);
     tx->head_sent = 0;
+    if (t == NULL)
+        keep_head(cache, &key, start, tx->head_len, date_off);
     return true;
 }

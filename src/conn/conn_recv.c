@@ -210,7 +210,7 @@ static bool prepare_target(struct MHD_Connection *c)
     struct mhd_request *rq = &c->rq;
     char *t = rq->head.target;
     size_t len = rq->head.target_len;
-    char *q = memchr(t, '?', len);
+    char *q = mhd_http_memchr(t, '?', len);
     size_t path_len = q ? (size_t)(q - t) : len;
     mhd_http_unescape_fn fn = c->daemon->cfg.unescape ? unescape_app : unescape_default;
     if (q != NULL) {
@@ -288,8 +288,8 @@ static enum mhd_step on_head(struct MHD_Connection *c)
     struct mhd_request *rq = &c->rq;
     size_t start = c->scan.start;
     size_t head_len = c->scan.head_end - start;
-    enum mhd_http_result r = mhd_http_parse_head(c->rbuf + start, head_len, mhd_conn_level(c),
-                                                 &rq->head, store_header, c);
+    enum mhd_http_result r = mhd_http_parse_head_memo(c->rbuf + start, head_len, mhd_conn_level(c),
+                                                      &rq->head, store_header, c, &c->host_memo);
     c->rpos = c->scan.head_end;
     rq->head_size = head_len;
     if (r != HTTP_PARSE_OK) {
@@ -315,7 +315,7 @@ static enum mhd_step on_head(struct MHD_Connection *c)
      * pipelined behind it do not count against it), or it is refused before
      * the handler sees it, naming the part that takes the room: a too long
      * method 501, target 414, fields 431. */
-    if (!prepare_target(c) || !prepare_cookies(c) ||
+    if (!prepare_target(c) || (rq->head.has_cookie && !prepare_cookies(c)) ||
         mhd_conn_pool_free_space(c) + (c->rlen - c->rpos) < reply_room(c)) {
         mhd_conn_reply_error(c, mhd_conn_too_large_status(c));
         return STEP_CONTINUE;

@@ -65,12 +65,6 @@ void mhd_conn_pool_give(struct MHD_Connection *c)
     c->out_sent = 0;
 }
 
-size_t mhd_conn_pool_free_space(const struct MHD_Connection *c)
-{
-    size_t used = (size_t)(c->rbuf - c->mem) + c->rlen;
-    return c->back > used ? c->back - used : 0;
-}
-
 void *mhd_conn_pool_alloc(struct MHD_Connection *c, size_t size)
 {
     size = (size + POOL_ALIGN - 1) & ~(size_t)(POOL_ALIGN - 1);

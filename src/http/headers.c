@@ -26,6 +26,7 @@ struct field_parser {
     struct mhd_http_head *h; /* NULL for trailers */
     mhd_http_field_cb cb;
     void *ctx;
+    struct mhd_http_host_memo *memo; /* may be NULL */
     struct framing fr;
 };
 
@@ -144,8 +145,17 @@ static enum mhd_http_result note_host(struct field_parser *fp, const char *v, si
     h->has_host = true;
     if (fp->level <= -3 || (h->version_minor == 0 && fp->level < 0))
         return HTTP_PARSE_OK;
-    if (fp->fr.hosts > 1 || !mhd_http_is_valid_host(v, len))
+    if (fp->fr.hosts > 1)
         return HTTP_PARSE_BAD;
+    struct mhd_http_host_memo *m = fp->memo;
+    if (m != NULL && len != 0 && m->len == len && memcmp(m->bytes, v, len) == 0)
+        return HTTP_PARSE_OK;
+    if (!mhd_http_is_valid_host(v, len))
+        return HTTP_PARSE_BAD;
+    if (m != NULL && len < sizeof(m->bytes) + 1) {
+        memcpy(m->bytes, v, len);
+        m->len = (unsigned char)len;
+    }
     return HTTP_PARSE_OK;
 }
 
@@ -161,6 +171,8 @@ static enum mhd_http_result note_field(struct field_parser *fp, const char *name
         if (mhd_http_eq_lower(name, "expect", 6) && len == 12 &&
             mhd_http_eq_lower(v, "100-continue", 12))
             fp->h->expect_continue = true;
+        else if (mhd_http_eq_lower(name, "cookie", 6))
+            fp->h->has_cookie = true;
         break;
     case 10:
         if (mhd_http_eq_lower(name, "connection", 10))
@@ -369,10 +381,11 @@ static enum mhd_http_result field_step(struct field_parser *fp, struct field *f,
     return r;
 }
 
-enum mhd_http_result mhd_http_parse_fields(char *buf, size_t pos, size_t len, int level,
-                                           struct mhd_http_head *h, mhd_http_field_cb cb, void *ctx)
+static enum mhd_http_result parse_fields(char *buf, size_t pos, size_t len, int level,
+                                         struct mhd_http_head *h, mhd_http_field_cb cb, void *ctx,
+                                         struct mhd_http_host_memo *memo)
 {
-    struct field_parser fp = {.level = level, .h = h, .cb = cb, .ctx = ctx};
+    struct field_parser fp = {.level = level, .h = h, .cb = cb, .ctx = ctx, .memo = memo};
     struct field f = {0};
     bool pending = false;
     char *p = buf + pos, *end = buf + len;
@@ -403,13 +416,26 @@ enum mhd_http_result mhd_http_parse_fields(char *buf, size_t pos, size_t len, in
     return h != NULL ? judge_framing(&fp) : HTTP_PARSE_OK;
 }
 
-enum mhd_http_result mhd_http_parse_head(char *buf, size_t len, int level, struct mhd_http_head *h,
-                                         mhd_http_field_cb cb, void *ctx)
+enum mhd_http_result mhd_http_parse_fields(char *buf, size_t pos, size_t len, int level,
+                                           struct mhd_http_head *h, mhd_http_field_cb cb, void *ctx)
+{
+    return parse_fields(buf, pos, len, level, h, cb, ctx, NULL);
+}
+
+enum mhd_http_result mhd_http_parse_head_memo(char *buf, size_t len, int level,
+                                              struct mhd_http_head *h, mhd_http_field_cb cb,
+                                              void *ctx, struct mhd_http_host_memo *memo)
 {
     size_t used = 0;
     memset(h, 0, sizeof(*h));
     enum mhd_http_result r = mhd_http_parse_request_line(buf, len, level, h, &used);
     if (r != HTTP_PARSE_OK)
         return r;
-    return mhd_http_parse_fields(buf, used, len, level, h, cb, ctx);
+    return parse_fields(buf, used, len, level, h, cb, ctx, memo);
+}
+
+enum mhd_http_result mhd_http_parse_head(char *buf, size_t len, int level, struct mhd_http_head *h,
+                                         mhd_http_field_cb cb, void *ctx)
+{
+    return mhd_http_parse_head_memo(buf, len, level, h, cb, ctx, NULL);
 }

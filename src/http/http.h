@@ -16,7 +16,21 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
+
+/* memchr for the short pieces of a request (a path, a query): below 16
+ * bytes a byte loop, where calling libc costs more than the search. */
+static inline char *mhd_http_memchr(const char *s, char ch, size_t n)
+{
+    if (n < 16) {
+        for (size_t i = 0; i < n; i++)
+            if (s[i] == ch)
+                return (char *)(uintptr_t)(s + i);
+        return NULL;
+    }
+    return memchr(s, ch, n);
+}
 
 /* The outcome of every parser; each failure maps to one answer. */
 enum mhd_http_result {
@@ -110,6 +124,7 @@ struct mhd_http_head {
     bool conn_keep_alive;     /* Connection has the token "keep-alive" */
     bool conn_upgrade;        /* Connection has the token "upgrade" */
     bool expect_continue;     /* Expect: 100-continue */
+    bool has_cookie;          /* a Cookie field is there */
 };
 
 /* Parses the head buf[0..len): the request line, then every header field up
@@ -131,6 +146,20 @@ struct mhd_http_head {
  * HTTP at all, HTTP_PARSE_NO_MEMORY when `cb` failed. */
 enum mhd_http_result mhd_http_parse_head(char *buf, size_t len, int level, struct mhd_http_head *h,
                                          mhd_http_field_cb cb, void *ctx);
+
+/* A Host value found valid before (up to 31 bytes; len 0: none). A
+ * keep-alive client sends the same Host with every request; given the memo
+ * of its connection, mhd_http_parse_head_memo() then compares instead of
+ * checking the value again, and remembers each new valid one that fits. */
+struct mhd_http_host_memo {
+    unsigned char len;
+    char bytes[31];
+};
+
+/* mhd_http_parse_head() with the connection's Host memo (NULL: none). */
+enum mhd_http_result mhd_http_parse_head_memo(char *buf, size_t len, int level,
+                                              struct mhd_http_head *h, mhd_http_field_cb cb,
+                                              void *ctx, struct mhd_http_host_memo *memo);
 
 /* ---- Chunked request bodies (RFC 9112 section 7.1) ---------------------- */
 

@@ -63,7 +63,13 @@ static inline int mhd_http_hex_value(unsigned char c)
 
 /* True when a[0..len) equals the lower-case literal `lower`, ignoring the
  * case of a. */
-bool mhd_http_eq_lower(const char *a, const char *lower, size_t len);
+static inline bool mhd_http_eq_lower(const char *a, const char *lower, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (mhd_http_lower((unsigned char)a[i]) != (unsigned char)lower[i])
+            return false;
+    return true;
+}
 
 /* The first byte in [p, end) that is a control character (below 0x20 or
  * 0x7F), or end. Reads nothing at or past end. */

@@ -142,6 +142,13 @@ static bool parse_plain(char *buf, size_t m, size_t end, struct mhd_http_head *h
     return true;
 }
 
+/* The answer to a malformed request line: 400 after a common method,
+ * otherwise none (close). Only asked on the way out of a bad line. */
+static enum mhd_http_result method_error(const char *buf, size_t m)
+{
+    return mhd_http_is_common_method(buf, m) ? HTTP_PARSE_BAD : HTTP_PARSE_CLOSE;
+}
+
 enum mhd_http_result mhd_http_parse_request_line(char *buf, size_t len, int level,
                                                  struct mhd_http_head *h, size_t *consumed)
 {
@@ -156,19 +163,17 @@ enum mhd_http_result mhd_http_parse_request_line(char *buf, size_t len, int leve
         m++;
     if (m == 0)
         return HTTP_PARSE_CLOSE;
-    enum mhd_http_result err =
-        mhd_http_is_common_method(buf, m) ? HTTP_PARSE_BAD : HTTP_PARSE_CLOSE;
     if ((!crlf && level >= 1) || m == end)
-        return err;
+        return method_error(buf, m);
     unsigned char c = (unsigned char)buf[m];
     /* A control byte right after a common method reads as a broken request
      * line; any other byte (HTAB included, as upstream) makes the method
      * something that is not a token at all. */
     if (!is_separator(c, level))
-        return c != '\t' && mhd_http_has(c, HTTP_C_CTL) ? err : HTTP_PARSE_CLOSE;
+        return c != '\t' && mhd_http_has(c, HTTP_C_CTL) ? method_error(buf, m) : HTTP_PARSE_CLOSE;
     *consumed = eol + 1;
     enum mhd_http_result r = HTTP_PARSE_OK;
     if (c == ' ' && parse_plain(buf, m, end, h, &r))
         return r;
-    return parse_rest(buf, m, end, level, err, h);
+    return parse_rest(buf, m, end, level, method_error(buf, m), h);
 }

@@ -91,14 +91,6 @@ bool mhd_http_str_eq_nocase(const char *a, const char *b, size_t len)
     return true;
 }
 
-bool mhd_http_eq_lower(const char *a, const char *lower, size_t len)
-{
-    for (size_t i = 0; i < len; i++)
-        if (mhd_http_lower((unsigned char)a[i]) != (unsigned char)lower[i])
-            return false;
-    return true;
-}
-
 bool mhd_http_list_has_token(const char *value, size_t len, const char *token, size_t token_len)
 {
     const char *p = value, *end = value + len;

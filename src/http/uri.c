@@ -25,7 +25,7 @@ static bool escapes_are_valid(const char *p, const char *end)
 
 size_t mhd_http_unescape(char *s, size_t len, bool strict)
 {
-    char *pct = memchr(s, '%', len);
+    char *pct = mhd_http_memchr(s, '%', len);
     const char *end = s + len;
     if (pct == NULL || (strict && !escapes_are_valid(pct, end))) {
         s[len] = '\0';
@@ -176,22 +176,20 @@ static bool is_ipvfuture(const char *p, const char *end)
     return true;
 }
 
-/* reg-name (which covers IPv4address): unreserved, sub-delims and %XX. */
+/* reg-name (which covers IPv4address): unreserved, sub-delims and %XX.
+ * Neither ':' nor '%' is a reg-name byte of the table. */
 static const char *skip_reg_name(const char *p, const char *end)
 {
-    while (p < end && *p != ':') {
-        if (*p == '%') {
-            if (end - p < 3 || mhd_http_hex_value((unsigned char)p[1]) < 0 ||
-                mhd_http_hex_value((unsigned char)p[2]) < 0)
-                return NULL;
-            p += 3;
-        } else if (mhd_http_has((unsigned char)*p, HTTP_C_REG)) {
+    for (;;) {
+        while (p < end && mhd_http_has((unsigned char)*p, HTTP_C_REG))
             p++;
-        } else {
+        if (p == end || *p == ':')
+            return p;
+        if (*p != '%' || end - p < 3 || mhd_http_hex_value((unsigned char)p[1]) < 0 ||
+            mhd_http_hex_value((unsigned char)p[2]) < 0)
             return NULL;
-        }
+        p += 3;
     }
-    return p;
 }
 
 bool mhd_http_is_valid_host(const char *value, size_t len)

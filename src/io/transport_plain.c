@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "util/fastsys.h"
 #include "util/sys.h"
 
 #ifdef HAVE_LINUX_SENDFILE
@@ -19,7 +20,7 @@
 static enum mhd_io plain_recv(struct mhd_xport *x, void *buf, size_t len, size_t *got)
 {
     for (;;) {
-        ssize_t n = recv(x->fd, buf, len, 0);
+        ssize_t n = mhd_sys_recv(x->fd, buf, len, 0);
         if (n > 0) {
             *got = (size_t)n;
             return IO_DONE;
@@ -48,7 +49,7 @@ static enum mhd_io plain_writev(struct mhd_xport *x, const struct iovec *iov, in
     (void)more;
 #endif
     for (;;) {
-        ssize_t n = sendmsg(x->fd, &msg, flags);
+        ssize_t n = mhd_sys_sendmsg(x->fd, &msg, flags);
         if (n >= 0) {
             *sent = (size_t)n;
             return n > 0 ? IO_DONE : IO_AGAIN;

@@ -5,6 +5,7 @@
  * level-triggered. */
 #include "loop/poller.h"
 
+#include "util/fastsys.h"
 #include "util/sys.h"
 
 #ifdef HAVE_EPOLL
@@ -84,7 +85,7 @@ static int ep_wait(struct mhd_poller *p, int timeout_ms, struct mhd_poll_event *
     struct epoll_event raw[128];
     if (max > (int)(sizeof(raw) / sizeof(raw[0])))
         max = (int)(sizeof(raw) / sizeof(raw[0]));
-    int n = epoll_wait(p->epfd, raw, max, timeout_ms);
+    int n = mhd_sys_epoll_wait(p->epfd, raw, max, timeout_ms);
     if (n < 0)
         return errno == EINTR ? 0 : -1;
     for (int i = 0; i < n; i++) {

@@ -52,13 +52,21 @@ static void free_headers(struct MHD_Response *r)
     r->headers = NULL;
 }
 
+static void free_cache(struct mhd_head_cache *c)
+{
+    if (c == NULL)
+        return;
+    mhd_free(atomic_load(&c->tpl));
+    mhd_free(c);
+}
+
 static void free_caches(struct MHD_Response *r)
 {
-    mhd_free(atomic_load(&r->cache));
+    free_cache(atomic_load(&r->cache));
     struct mhd_head_cache *c = r->retired;
     while (c != NULL) {
         struct mhd_head_cache *next = c->retired_next;
-        mhd_free(c);
+        free_cache(c);
         c = next;
     }
 }
@@ -114,6 +122,8 @@ static struct mhd_head_cache *build_cache(const struct MHD_Response *r)
     if (c == NULL)
         return NULL;
     c->retired_next = NULL;
+    atomic_init(&c->used, false);
+    atomic_init(&c->tpl, NULL);
     c->len = len;
     char *p = c->bytes;
     for (const struct mhd_rheader *h = r->headers; h != NULL; h = h->next) {
@@ -131,13 +141,10 @@ static struct mhd_head_cache *build_cache(const struct MHD_Response *r)
     return c;
 }
 
-const struct mhd_head_cache *mhd_response_head_cache(struct MHD_Response *r)
+struct mhd_head_cache *mhd_response_head_cache_build(struct MHD_Response *r)
 {
-    struct mhd_head_cache *c = atomic_load_explicit(&r->cache, memory_order_acquire);
-    if (c != NULL)
-        return c;
     pthread_mutex_lock(&r->lock);
-    c = atomic_load_explicit(&r->cache, memory_order_relaxed);
+    struct mhd_head_cache *c = atomic_load_explicit(&r->cache, memory_order_relaxed);
     if (c == NULL) {
         c = build_cache(r);
         atomic_store_explicit(&r->cache, c, memory_order_release);

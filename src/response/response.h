@@ -38,10 +38,36 @@ struct mhd_rheader {
     size_t value_len;
 };
 
+/* What a whole HTTP/1.1 reply head depends on besides the cached headers
+ * and the Date: equal keys give equal heads. */
+struct mhd_head_key {
+    uint64_t size;
+    unsigned int status;
+    unsigned int flags;  /* the response's MHD_ResponseFlags */
+    unsigned char token; /* automatic Connection token: 0 none, 1 close, 2 Keep-Alive */
+    unsigned char icy;   /* "ICY" status line */
+    unsigned char chunked;
+    unsigned char date; /* automatic Date header */
+};
+
+/* A whole reply head as built once, Date included (its 29 bytes at
+ * date_off are overwritten per request). */
+struct mhd_head_tpl {
+    struct mhd_head_key key;
+    size_t date_off;
+    size_t len;
+    char bytes[];
+};
+
 /* The application's headers serialised ("Name: value\r\n" each), without
- * the Connection entry, which is merged per request. */
+ * the Connection entry, which is merged per request. A response sent a
+ * second time with these headers also keeps the whole head of that reply
+ * (tpl, set once, freed with the cache), which later replies with the same
+ * key copy instead of building theirs. */
 struct mhd_head_cache {
     struct mhd_head_cache *retired_next;
+    atomic_bool used;                   /* a head was built from it */
+    _Atomic(struct mhd_head_tpl *) tpl; /* the kept head, once set */
     size_t len;
     char bytes[];
 };
@@ -94,9 +120,15 @@ void mhd_response_ref(struct MHD_Response *r);
 void mhd_response_unref(struct MHD_Response *r);
 
 /* The serialised application headers (see struct mhd_head_cache), built on
- * first use; NULL when out of memory. Valid while the caller holds a
- * reference. */
-const struct mhd_head_cache *mhd_response_head_cache(struct MHD_Response *r);
+ * first use (by the _build function, under the lock); NULL when out of
+ * memory. Valid while the caller holds a reference. */
+struct mhd_head_cache *mhd_response_head_cache_build(struct MHD_Response *r);
+
+static inline struct mhd_head_cache *mhd_response_head_cache(struct MHD_Response *r)
+{
+    struct mhd_head_cache *c = atomic_load_explicit(&r->cache, memory_order_acquire);
+    return c != NULL ? c : mhd_response_head_cache_build(r);
+}
 
 /* Reads up to `max` bytes of a pulled body (content reader, pipe, file) at
  * body offset `pos` into dst: their count, 0 when the source has nothing
