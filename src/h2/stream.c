@@ -421,6 +421,10 @@ static bool submit(struct mhd_h2_stream *s)
         c->rpos = c->rlen;
         drop_spill(s);
     }
+    /* The reply's fields are made in the pool: body bytes already given
+     * to the handler make room for them first, as a full upload that just
+     * ended may fill the pool (the reply then got 500). */
+    compact(s);
     if (!mhd_h2_submit_reply(s)) {
         mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
         return false;
