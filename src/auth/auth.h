@@ -3,10 +3,10 @@
  *
  * This is the one header of src/auth that other modules include. The
  * connection-facing API functions (MHD_basic_auth_get_username_password3,
- * MHD_digest_auth_check3, MHD_queue_auth_required_response3 ...) are thin
- * wrappers that gather what a request carries into struct mhd_auth_request
- * and call the functions below; nothing here touches a socket, a daemon or
- * a connection.
+ * MHD_digest_auth_check3, MHD_queue_auth_required_response3 ...) live in
+ * src/api: thin wrappers that gather what a request carries into struct
+ * mhd_auth_request and call the functions below; nothing here touches a
+ * socket, a daemon or a connection.
  *
  * Every function is thread-safe: the parsers and builders are pure, and the
  * only shared state, struct mhd_dauth, guards its nonce table with its own
@@ -98,6 +98,13 @@ struct mhd_auth_request {
     struct mhd_dauth *dauth; /* the daemon's state */
     uint64_t now_ms;         /* see mhd_dauth_now_ms() */
 };
+
+/* Matches an authentication scheme at the start of a header value: skips
+ * leading spaces and tabs, compares `scheme` case-insensitively and
+ * requires a space, a tab or the end after it. On success stores in *rest
+ * the offset of the first byte after the scheme and its following spaces
+ * and tabs. */
+bool mhd_auth_match_scheme(const char *value, size_t len, const char *scheme, size_t *rest);
 
 /* ---------------------------------------------------------------------- */
 /* Basic (RFC 7617)                                                        */

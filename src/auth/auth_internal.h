@@ -52,13 +52,6 @@ size_t mhd_base64_encoded_len(size_t len);
 /* Padded standard-alphabet encoding of `len` bytes, plus a NUL. */
 void mhd_base64_encode(const void *src, size_t len, char *dst);
 
-/* Matches an authentication scheme at the start of a header value: skips
- * leading spaces and tabs, compares `scheme` case-insensitively and
- * requires a space, a tab or the end after it. On success stores in *rest
- * the offset of the first byte after the scheme and its following spaces
- * and tabs. */
-bool mhd_auth_match_scheme(const char *value, size_t len, const char *scheme, size_t *rest);
-
 /* Appends the quoted-string form of `s` ("..." with `"` and `\` escaped)
  * at dst, which must have room for mhd_auth_quoted_len(s, len) bytes;
  * returns the number of bytes written. */
@@ -209,37 +202,5 @@ bool mhd_nonce_commit(struct mhd_dauth *d, const struct mhd_nonce_ref *ref, uint
 /* The daemon defaults the check falls back to. */
 unsigned int mhd_dauth_default_timeout(const struct mhd_dauth *d);
 uint32_t mhd_dauth_default_max_nc(const struct mhd_dauth *d);
-
-/* ---------------------------------------------------------------------- */
-/* The connection side of the public API (conn_request.c)                  */
-/* ---------------------------------------------------------------------- */
-
-/* What the public functions gather from a connection. `req` borrows the
- * connection's strings, so it is valid only during the public call that
- * filled it, on the connection's own thread. */
-struct mhd_auth_conn {
-    struct mhd_auth_request req;
-    struct MHD_Connection *conn; /* for the argument walker */
-};
-
-/* Finds the value of the first Authorization header of `c` whose scheme is
- * `scheme` ("Basic" or "Digest", matched in any case), so a request that
- * carries headers of both schemes works with either. Returns false when
- * there is none (or `c` is NULL). The span points into the request. */
-bool mhd_auth_conn_header(struct MHD_Connection *c, const char *scheme, const char **value,
-                          size_t *len);
-
-/* Fills `ac` for a Digest check or challenge on `c`: the Digest
- * Authorization header (NULL when absent), method, decoded path, query
- * arguments, client address, the daemon's Digest state and the time.
- * Returns false when `c` is NULL or not inside a request. */
-bool mhd_auth_conn_request(struct MHD_Connection *c, struct mhd_auth_conn *ac);
-
-/* Adds "WWW-Authenticate: <value>" to `response` and queues it on `c` with
- * status 401. Takes `value` (an mhd_alloc() string, may be NULL: then
- * MHD_NO) and frees it. MHD_NO when any argument is NULL, the header
- * cannot be added or the queueing is refused. */
-enum MHD_Result mhd_auth_queue_challenge(struct MHD_Connection *c, struct MHD_Response *response,
-                                         char *value);
 
 #endif

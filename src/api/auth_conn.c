@@ -4,13 +4,15 @@
  * leave through the public response API. Nothing here keeps state; every
  * pointer handed on is borrowed from the connection for the duration of
  * one public call on the connection's thread. */
-#include "auth/auth_internal.h"
+#include "api/auth_conn.h"
 
 #include <netinet/in.h>
+#include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
 
 #include "conn/conn.h"
+#include "util/alloc.h"
 
 struct header_search {
     const char *scheme;

@@ -1,7 +1,11 @@
 /* The public Digest authentication functions: the 1.0 API (parsing the
  * client's header, checking it, challenging), and the pre-1.0 functions
  * that old applications still call, expressed through the new ones. */
-#include "auth/auth_internal.h"
+#include "api/auth_conn.h"
+
+#include <string.h>
+
+#include "util/panic.h"
 
 /* ---------------------------------------------------------------------- */
 /* Reading the client's header                                             */

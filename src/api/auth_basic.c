@@ -1,6 +1,6 @@
 /* The public Basic authentication functions: read the credentials of a
  * request, and answer 401 with a Basic challenge. */
-#include "auth/auth_internal.h"
+#include "api/auth_conn.h"
 
 _MHD_EXTERN struct MHD_BasicAuthInfo *
 MHD_basic_auth_get_username_password3(struct MHD_Connection *connection)
