@@ -12,8 +12,8 @@ enum MHD_Result mhd_conn_invoke_handler(struct MHD_Connection *c, enum mhd_call_
     struct MHD_Daemon *d = c->daemon;
     rq->phase = phase;
     rq->app_seen = true;
-    enum MHD_Result r = d->handler(d->handler_cls, c, rq->url, rq->head.method, rq->head.version,
-                                   data, size, &rq->req_cls);
+    enum MHD_Result r = d->cfg.handler(d->cfg.handler_cls, c, rq->url, rq->head.method,
+                                       rq->head.version, data, size, &rq->req_cls);
     rq->phase = CALL_NONE;
     return r;
 }
@@ -103,7 +103,7 @@ static bool acceptable(const struct MHD_Connection *c, unsigned int code,
     if (code < 200 && (!rq->http11 || compat10))
         return false;
     if (r->kind == BODY_UPGRADE) {
-        if (!(c->daemon->flags & MHD_ALLOW_UPGRADE) || code != MHD_HTTP_SWITCHING_PROTOCOLS ||
+        if (!(c->daemon->cfg.flags & MHD_ALLOW_UPGRADE) || code != MHD_HTTP_SWITCHING_PROTOCOLS ||
             !r->conn_upgrade || !rq->http11)
             return false;
     } else if (code == MHD_HTTP_SWITCHING_PROTOCOLS) {
@@ -140,7 +140,7 @@ _MHD_EXTERN enum MHD_Result MHD_queue_response(struct MHD_Connection *connection
     if (connection == NULL || response == NULL)
         return MHD_NO;
     struct MHD_Connection *c = connection;
-    if (c->tx.resp != NULL || !queue_allowed_now(c) || atomic_load(&c->daemon->shutdown))
+    if (c->tx.resp != NULL || !queue_allowed_now(c) || atomic_load(&c->daemon->cfg.shutdown))
         return MHD_NO;
     bool icy = (status_code & MHD_ICY_FLAG) != 0;
     unsigned int code = status_code & ~(unsigned int)MHD_ICY_FLAG;

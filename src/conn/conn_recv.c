@@ -24,7 +24,7 @@ static const char h2_preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
  * of it (more is needed to tell), -1 when not (or HTTP/2 is off). */
 static int h2_preface_seen(const struct MHD_Connection *c)
 {
-    if (c->daemon->h2 == NULL || c->reused || c->rbuf[0] != 'P')
+    if (c->daemon->cfg.h2 == NULL || c->reused || c->rbuf[0] != 'P')
         return -1;
     size_t n = c->rlen < sizeof(h2_preface) - 1 ? c->rlen : sizeof(h2_preface) - 1;
     if (memcmp(c->rbuf, h2_preface, n) != 0)
@@ -44,8 +44,9 @@ enum mhd_step mhd_conn_step_handshake(struct MHD_Connection *c)
         mhd_conn_set_state(c, CONN_IDLE);
         size_t alpn_len = 0;
         const char *alpn = mhd_tls_alpn(&c->xp, &alpn_len);
-        if (c->daemon->h2 != NULL && alpn != NULL && alpn_len == 2 && memcmp(alpn, "h2", 2) == 0)
-            return start_protocol(c, c->daemon->h2); /* ALPN chose HTTP/2 */
+        if (c->daemon->cfg.h2 != NULL && alpn != NULL && alpn_len == 2 &&
+            memcmp(alpn, "h2", 2) == 0)
+            return start_protocol(c, c->daemon->cfg.h2); /* ALPN chose HTTP/2 */
         return STEP_CONTINUE;
     }
     case IO_AGAIN:
@@ -353,7 +354,7 @@ enum mhd_step mhd_conn_step_head(struct MHD_Connection *c)
     for (;;) {
         int preface = c->rlen > 0 ? h2_preface_seen(c) : -1;
         if (preface > 0)
-            return start_protocol(c, c->daemon->h2);
+            return start_protocol(c, c->daemon->cfg.h2);
         if (c->rlen > 0 && preface < 0) {
             if (c->state == CONN_IDLE)
                 mhd_conn_set_state(c, CONN_HEAD);

@@ -61,8 +61,8 @@ void mhd_conn_begin_reply(struct MHD_Connection *c)
     /* A quiesced daemon says close, so that the client moves on to another
      * instance; the worker may not have told this connection yet. */
     tx->close_after = !rq->keep_alive || strict10 || r->conn_close || c->draining ||
-                      atomic_load(&c->daemon->shutdown) ||
-                      atomic_load_explicit(&c->daemon->quiesced, memory_order_relaxed);
+                      atomic_load(&c->daemon->cfg.shutdown) ||
+                      atomic_load_explicit(&c->daemon->cfg.quiesced, memory_order_relaxed);
     if (server10 && !rq->head.conn_keep_alive)
         tx->close_after = true;
     if (tx->status >= 200 && tx->status != 204 && r->kind != BODY_UPGRADE &&

@@ -30,8 +30,8 @@ struct MHD_Connection *mhd_conn_create(struct mhd_worker *w, int fd, const struc
     c->item.interest = MHD_POLL_IN | MHD_POLL_EDGE;
     c->state = CONN_IDLE;
     mhd_xport_init_plain(&c->xp, fd);
-    if (w->daemon->tls != NULL) {
-        if (!mhd_tls_attach(&c->xp, w->daemon->tls, c)) {
+    if (w->daemon->cfg.tls_ctx != NULL) {
+        if (!mhd_tls_attach(&c->xp, w->daemon->cfg.tls_ctx, c)) {
             mhd_free(c);
             return NULL;
         }
@@ -295,5 +295,5 @@ const char *mhd_conn_path(const struct MHD_Connection *c)
 
 struct mhd_dauth *mhd_conn_dauth(const struct MHD_Connection *c)
 {
-    return c->daemon->dauth;
+    return c->daemon->cfg.dauth;
 }

@@ -10,7 +10,7 @@ _MHD_EXTERN void MHD_suspend_connection(struct MHD_Connection *connection)
     struct MHD_Connection *c = connection;
     if (c == NULL)
         return;
-    if (!(c->daemon->flags & MHD_ALLOW_SUSPEND_RESUME))
+    if (!(c->daemon->cfg.flags & MHD_ALLOW_SUSPEND_RESUME))
         mhd_panic("MHD_suspend_connection needs MHD_ALLOW_SUSPEND_RESUME");
     if (c->state == CONN_UPGRADED || c->state == CONN_CLOSED) {
         mhd_dlog(c->daemon, "Cannot suspend an upgraded or closed connection");
@@ -33,7 +33,7 @@ _MHD_EXTERN void MHD_resume_connection(struct MHD_Connection *connection)
     struct MHD_Connection *c = connection;
     if (c == NULL)
         return;
-    if (!(c->daemon->flags & MHD_ALLOW_SUSPEND_RESUME))
+    if (!(c->daemon->cfg.flags & MHD_ALLOW_SUSPEND_RESUME))
         mhd_panic("MHD_resume_connection needs MHD_ALLOW_SUSPEND_RESUME");
     mhd_worker_post_resume(c->worker, c);
 }

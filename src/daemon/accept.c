@@ -134,7 +134,7 @@ refuse:
 static int take_pending(struct mhd_worker *w, struct sockaddr_storage *ss, socklen_t *len)
 {
     struct MHD_Daemon *d = w->daemon;
-    if (atomic_load(&d->quiesced)) {
+    if (atomic_load(&d->cfg.quiesced)) {
         mhd_worker_listen_drop(w);
         errno = 0;
         return -1;
@@ -227,7 +227,7 @@ _MHD_EXTERN enum MHD_Result MHD_add_connection(struct MHD_Daemon *daemon, MHD_so
         addr = NULL;
         addrlen = 0;
     }
-    if (atomic_load(&d->shutdown)) {
+    if (atomic_load(&d->cfg.shutdown)) {
         close(client_socket);
         errno = EINVAL;
         return MHD_NO;
@@ -239,7 +239,7 @@ _MHD_EXTERN enum MHD_Result MHD_add_connection(struct MHD_Daemon *daemon, MHD_so
         errno = ENFILE;
         return MHD_NO;
     }
-    if ((d->flags & (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_POLL)) == 0 &&
+    if ((d->cfg.flags & (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_POLL)) == 0 &&
         client_socket >= d->cfg.fd_setsize) {
         mhd_dlog(d, "Socket %d does not fit in the select() set", client_socket);
         close(client_socket);

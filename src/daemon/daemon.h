@@ -2,7 +2,8 @@
  * connections, and the workers that run them.
  *
  * struct MHD_Daemon is what the application holds. All MHD_OPTION_* values
- * are parsed once at start into struct mhd_config; nothing reads the
+ * are parsed once at start into its struct mhd_config (src/config), which
+ * is all that the connections and workers see of it; nothing reads the
  * varargs list again. The daemon owns one or more workers (src/loop): one for
  * the external loop and for the internal polling thread, N for a thread pool,
  * and one per connection thread in thread-per-connection mode. */
@@ -15,80 +16,21 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "io/tls.h"
+#include "config/config.h"
 #include "microhttpd.h"
 #include "util/list.h"
 #include "util/log.h"
 
 struct mhd_worker;
-struct mhd_dauth;
-struct mhd_protocol;
 struct mhd_iplimit;
 
-typedef void *(*mhd_uri_log_fn)(void *cls, const char *uri, struct MHD_Connection *con);
-typedef size_t (*mhd_unescape_cb)(void *cls, struct MHD_Connection *c, char *s);
-
-/* Defaults chosen to match libmicrohttpd's. */
-#define MHD_DEFAULT_POOL_SIZE ((size_t)32 * 1024)
-#define MHD_DEFAULT_POOL_INCREMENT ((size_t)1500)
-#define MHD_DEFAULT_NONCE_TIMEOUT 90u
-#define MHD_DEFAULT_MAX_NC 1000u
-#define MHD_DEFAULT_NONCE_NC_SIZE 4u
-#define MHD_DEFAULT_TFO_QUEUE 10u
-
-/* Every MHD_OPTION_* value after parsing, defaults filled in. */
-struct mhd_config {
-    size_t pool_size;
-    size_t pool_increment;
-    unsigned int conn_limit;
-    bool conn_limit_set;
-    uint64_t timeout_ms; /* 0: connections never time out */
-    MHD_RequestCompletedCallback notify_completed;
-    void *notify_completed_cls;
-    MHD_NotifyConnectionCallback notify_connection;
-    void *notify_connection_cls;
-    unsigned int per_ip_limit;
-    struct sockaddr_storage bind_addr;
-    socklen_t bind_addr_len; /* 0: no bind address given */
-    mhd_uri_log_fn uri_log;
-    void *uri_log_cls;
-    mhd_unescape_cb unescape;
-    void *unescape_cls;
-    MHD_socket listen_fd; /* MHD_INVALID_SOCKET: none given */
-    unsigned int pool_threads;
-    size_t thread_stack;
-    unsigned int tfo_queue;
-    int reuse;            /* -1 not given, 0 off, 1 SO_REUSEPORT */
-    unsigned int backlog; /* 0: SOMAXCONN */
-    int discipline;       /* -3 ... 3 */
-    bool discipline_set;
-    bool sigpipe_by_app;
-    int fd_setsize;
-    /* Digest authentication */
-    const void *dauth_random;
-    size_t dauth_random_len;
-    bool dauth_random_copy;
-    unsigned int nonce_nc_size;
-    unsigned int dauth_bind;
-    unsigned int dauth_timeout;
-    uint32_t dauth_max_nc;
-    /* TLS options as given; checked when the daemon's TLS is set up. */
-    struct mhd_tls_config tls;
-};
-
 struct MHD_Daemon {
-    unsigned int flags; /* effective flags, as MHD_DAEMON_INFO_FLAGS reports */
-    uint16_t port;      /* bound port, or the argument with NO_LISTEN_SOCKET */
+    uint16_t port; /* bound port, or the argument with NO_LISTEN_SOCKET */
     MHD_AcceptPolicyCallback apc;
     void *apc_cls;
-    MHD_AccessHandlerCallback handler;
-    void *handler_cls;
-    struct mhd_logger log;
-    struct mhd_config cfg;
+    struct mhd_config cfg; /* all that the layers below see of the daemon */
 
     MHD_socket listen_fd;
-    atomic_bool quiesced;
-    atomic_bool shutdown;
     bool listen_given;
 
     struct mhd_worker *workers; /* n_workers entries */
@@ -124,26 +66,23 @@ struct MHD_Daemon {
     atomic_uint tpc_accepts;
     atomic_bool tpc_listener_armed;
 
-    struct mhd_tls *tls;         /* credentials and priorities with MHD_USE_TLS, else NULL */
-    const struct mhd_protocol *h2; /* HTTP/2 when MHD_HTTP2=1, else NULL */
     struct mhd_iplimit *iplimit; /* NULL unless a per-IP limit is set */
-    struct mhd_dauth *dauth;     /* digest authentication state */
 
     union MHD_DaemonInfo info[8]; /* MHD_get_daemon_info storage, one slot per type */
 };
 
-#define mhd_dlog(d, ...) mhd_log(&(d)->log, __VA_ARGS__)
+#define mhd_dlog(d, ...) mhd_log(&(d)->cfg.log, __VA_ARGS__)
 
 /* True when the daemon runs its own threads (internal polling thread, pool or
  * thread per connection). */
 static inline bool mhd_daemon_has_threads(const struct MHD_Daemon *d)
 {
-    return (d->flags & MHD_USE_INTERNAL_POLLING_THREAD) != 0;
+    return mhd_config_has_threads(&d->cfg);
 }
 
 static inline bool mhd_daemon_is_tpc(const struct MHD_Daemon *d)
 {
-    return (d->flags & MHD_USE_THREAD_PER_CONNECTION) != 0;
+    return mhd_config_is_tpc(&d->cfg);
 }
 
 /* Parses the option list into d->cfg (defaults first). Returns false, with

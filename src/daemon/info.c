@@ -22,7 +22,7 @@ _MHD_EXTERN const union MHD_DaemonInfo *MHD_get_daemon_info(struct MHD_Daemon *d
     union MHD_DaemonInfo *out = &d->info[info_type];
     switch (info_type) {
     case MHD_DAEMON_INFO_LISTEN_FD:
-        out->listen_fd = atomic_load(&d->quiesced) ? MHD_INVALID_SOCKET : d->listen_fd;
+        out->listen_fd = atomic_load(&d->cfg.quiesced) ? MHD_INVALID_SOCKET : d->listen_fd;
         return out;
     case MHD_DAEMON_INFO_EPOLL_FD:
         out->epoll_fd = -1;
@@ -33,7 +33,7 @@ _MHD_EXTERN const union MHD_DaemonInfo *MHD_get_daemon_info(struct MHD_Daemon *d
         out->num_connections = mhd_daemon_count_connections(d);
         return out;
     case MHD_DAEMON_INFO_FLAGS:
-        out->flags = (enum MHD_FLAG)d->flags;
+        out->flags = (enum MHD_FLAG)d->cfg.flags;
         return out;
     case MHD_DAEMON_INFO_BIND_PORT:
         out->port = d->port;

@@ -47,7 +47,7 @@ static bool apply_reuse(struct MHD_Daemon *d, int fd)
 static void default_address(struct MHD_Daemon *d, struct sockaddr_storage *ss, socklen_t *len)
 {
     memset(ss, 0, sizeof(*ss));
-    if (d->flags & MHD_USE_IPv6) {
+    if (d->cfg.flags & MHD_USE_IPv6) {
         struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
         a->sin6_family = AF_INET6;
         a->sin6_addr = in6addr_any;
@@ -89,7 +89,7 @@ static bool set_socket_options(struct MHD_Daemon *d, int fd, int family)
         return false;
     if (family == AF_INET6) {
         /* Dual stack takes IPv4 too; plain MHD_USE_IPv6 is IPv6 only. */
-        int v6only = (d->flags & MHD_USE_DUAL_STACK) == MHD_USE_DUAL_STACK ? 0 : 1;
+        int v6only = (d->cfg.flags & MHD_USE_DUAL_STACK) == MHD_USE_DUAL_STACK ? 0 : 1;
         if (!set_opt(fd, IPPROTO_IPV6, IPV6_V6ONLY, v6only) && v6only == 0) {
             mhd_dlog(d, "Cannot accept IPv4 on the IPv6 socket: %s", strerror(errno));
             return false;
@@ -104,7 +104,7 @@ static bool set_socket_options(struct MHD_Daemon *d, int fd, int family)
          * that never send are accepted after the timeout all the same. */
         (void)set_opt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, 1);
 #ifdef HAVE_TCP_FASTOPEN
-        if ((d->flags & MHD_USE_TCP_FASTOPEN) &&
+        if ((d->cfg.flags & MHD_USE_TCP_FASTOPEN) &&
             !set_opt(fd, IPPROTO_TCP, TCP_FASTOPEN, (int)d->cfg.tfo_queue)) {
             mhd_dlog(d, "setsockopt(TCP_FASTOPEN) failed: %s", strerror(errno));
             return false;

@@ -178,8 +178,8 @@ static bool set_listen_socket(struct MHD_Daemon *d, const struct optval *v)
 
 static bool set_logger(struct MHD_Daemon *d, const struct optval *v)
 {
-    d->log.fn = (mhd_log_fn)v->fn;
-    d->log.cls = (void *)(uintptr_t)v->ptr;
+    d->cfg.log.fn = (mhd_log_fn)v->fn;
+    d->cfg.log.cls = (void *)(uintptr_t)v->ptr;
     return true;
 }
 
@@ -307,7 +307,7 @@ static bool set_max_nc(struct MHD_Daemon *d, const struct optval *v)
  * anyway. A build without TLS reads them the same way. */
 static bool tls_ignored(struct MHD_Daemon *d, const char *name)
 {
-    if (d->flags & MHD_USE_TLS)
+    if (d->cfg.flags & MHD_USE_TLS)
         return false;
     mhd_dlog(d, "MHD_OPTION_%s was given without MHD_USE_TLS; it is ignored", name);
     return true;
@@ -562,9 +562,10 @@ static bool apply_array(struct MHD_Daemon *d, const struct MHD_OptionItem *items
     return true;
 }
 
+/* The rest of `c` is zero (the daemon is allocated so) or was set by the
+ * start before the options: flags, handler, logger. */
 static void set_defaults(struct mhd_config *c)
 {
-    memset(c, 0, sizeof(*c));
     c->pool_size = MHD_DEFAULT_POOL_SIZE;
     c->pool_increment = MHD_DEFAULT_POOL_INCREMENT;
     c->conn_limit = FD_SETSIZE - 5;

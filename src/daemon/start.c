@@ -59,7 +59,7 @@ static unsigned int flags_after_options(const struct MHD_Daemon *d, unsigned int
 static const char *invalid_config(struct MHD_Daemon *d)
 {
     const struct mhd_config *c = &d->cfg;
-    unsigned int f = d->flags;
+    unsigned int f = d->cfg.flags;
     bool threads = (f & MHD_USE_INTERNAL_POLLING_THREAD) != 0;
     if (c->pool_threads > 1 && (!threads || (f & MHD_USE_THREAD_PER_CONNECTION)))
         return "MHD_OPTION_THREAD_POOL_SIZE needs an internal polling thread and no thread per "
@@ -83,8 +83,8 @@ static bool start_dauth(struct MHD_Daemon *d)
     struct mhd_dauth_config dc = {c->dauth_random, c->dauth_random_len, c->dauth_random_copy,
                                   c->nonce_nc_size, c->dauth_bind, c->dauth_timeout,
                                   c->dauth_max_nc};
-    d->dauth = mhd_dauth_create(&dc);
-    return d->dauth != NULL;
+    d->cfg.dauth = mhd_dauth_create(&dc);
+    return d->cfg.dauth != NULL;
 }
 
 /* Credentials, priorities and the ticket key, once for every connection;
@@ -100,18 +100,18 @@ static void start_h2(struct MHD_Daemon *d)
         mhd_dlog(d, "MHD_HTTP2=1: this build has no HTTP/2 (built with HTTP2=no); serving HTTP/1.1");
         return;
     }
-    d->h2 = &mhd_h2_protocol;
+    d->cfg.h2 = &mhd_h2_protocol;
 }
 
 static bool start_tls(struct MHD_Daemon *d)
 {
-    if (!(d->flags & MHD_USE_TLS))
+    if (!(d->cfg.flags & MHD_USE_TLS))
         return true;
-    d->cfg.tls.h2 = d->h2 != NULL;
-    d->cfg.tls.post_handshake_auth = (d->flags & MHD_USE_POST_HANDSHAKE_AUTH_SUPPORT) != 0;
-    d->cfg.tls.early_data = (d->flags & MHD_USE_INSECURE_TLS_EARLY_DATA) != 0;
-    d->tls = mhd_tls_create(&d->cfg.tls, &d->log);
-    if (d->tls == NULL) {
+    d->cfg.tls.h2 = d->cfg.h2 != NULL;
+    d->cfg.tls.post_handshake_auth = (d->cfg.flags & MHD_USE_POST_HANDSHAKE_AUTH_SUPPORT) != 0;
+    d->cfg.tls.early_data = (d->cfg.flags & MHD_USE_INSECURE_TLS_EARLY_DATA) != 0;
+    d->cfg.tls_ctx = mhd_tls_create(&d->cfg.tls, &d->cfg.log);
+    if (d->cfg.tls_ctx == NULL) {
         mhd_dlog(d, "Cannot start the daemon: its TLS set-up failed");
         errno = EINVAL;
         return false;
@@ -135,7 +135,7 @@ static bool start_workers(struct MHD_Daemon *d)
     d->workers = mhd_calloc(n, sizeof(*d->workers));
     if (d->workers == NULL)
         return false;
-    const struct mhd_poller_ops *ops = choose_poller(d->flags);
+    const struct mhd_poller_ops *ops = choose_poller(d->cfg.flags);
     enum mhd_worker_kind kind = threads ? WORKER_THREAD : WORKER_EXTERNAL;
     unsigned int limit = d->cfg.conn_limit;
     for (unsigned int i = 0; i < n; i++) {
@@ -194,16 +194,17 @@ _MHD_EXTERN struct MHD_Daemon *MHD_start_daemon_va(unsigned int flags, uint16_t 
         mhd_log(&early, "Cannot start the daemon: out of memory");
         return NULL;
     }
-    d->flags = implied_flags(flags);
+    d->cfg.daemon = d;
+    d->cfg.flags = implied_flags(flags);
     d->port = port;
     d->apc = apc;
     d->apc_cls = apc_cls;
-    d->handler = dh;
-    d->handler_cls = dh_cls;
-    d->log = early;
+    d->cfg.handler = dh;
+    d->cfg.handler_cls = dh_cls;
+    d->cfg.log = early;
     d->listen_fd = MHD_INVALID_SOCKET;
-    atomic_init(&d->quiesced, false);
-    atomic_init(&d->shutdown, false);
+    atomic_init(&d->cfg.quiesced, false);
+    atomic_init(&d->cfg.shutdown, false);
     atomic_init(&d->next_worker, 0);
     if (!mhd_options_parse(d, ap))
         goto fail;
@@ -211,10 +212,10 @@ _MHD_EXTERN struct MHD_Daemon *MHD_start_daemon_va(unsigned int flags, uint16_t 
      * refusal reaches the application's logger too. */
     const char *why = invalid_flags(flags);
     if (why == NULL) {
-        d->flags = flags_after_options(d, d->flags);
+        d->cfg.flags = flags_after_options(d, d->cfg.flags);
         why = invalid_config(d);
     }
-    if (!d->cfg.discipline_set && (d->flags & MHD_USE_PEDANTIC_CHECKS))
+    if (!d->cfg.discipline_set && (d->cfg.flags & MHD_USE_PEDANTIC_CHECKS))
         d->cfg.discipline = 1;
     if (why != NULL) {
         mhd_dlog(d, "Cannot start the daemon: %s", why);
@@ -228,7 +229,7 @@ _MHD_EXTERN struct MHD_Daemon *MHD_start_daemon_va(unsigned int flags, uint16_t 
         goto fail;
     if (!step(d, start_dauth(d), "no memory for the Digest nonce table"))
         goto fail;
-    if (!(d->flags & MHD_USE_NO_LISTEN_SOCKET) && !mhd_listen_open(d))
+    if (!(d->cfg.flags & MHD_USE_NO_LISTEN_SOCKET) && !mhd_listen_open(d))
         goto fail;
     if (mhd_daemon_is_tpc(d) && !step(d, mhd_tpc_init(d), "cannot set up thread per connection"))
         goto fail;

@@ -12,7 +12,7 @@
 
 void mhd_daemon_free(struct MHD_Daemon *d)
 {
-    atomic_store(&d->shutdown, true);
+    atomic_store(&d->cfg.shutdown, true);
     mhd_conn_upgrade_stop_all(d);
     for (unsigned int i = 0; i < d->n_workers; i++) {
         struct mhd_worker *w = &d->workers[i];
@@ -34,12 +34,12 @@ void mhd_daemon_free(struct MHD_Daemon *d)
     for (unsigned int i = 0; i < d->n_workers; i++)
         mhd_worker_deinit(&d->workers[i]);
     mhd_free(d->workers);
-    if (d->listen_fd != MHD_INVALID_SOCKET && !atomic_load(&d->quiesced))
+    if (d->listen_fd != MHD_INVALID_SOCKET && !atomic_load(&d->cfg.quiesced))
         close(d->listen_fd);
     mhd_iplimit_destroy(d);
-    mhd_tls_destroy(d->tls);
-    mhd_dauth_destroy(d->dauth);
-    if (d->h2 != NULL)
+    mhd_tls_destroy(d->cfg.tls_ctx);
+    mhd_dauth_destroy(d->cfg.dauth);
+    if (d->cfg.h2 != NULL)
         mhd_h2_release_cache();
     mhd_free(d);
 }
@@ -55,11 +55,11 @@ _MHD_EXTERN MHD_socket MHD_quiesce_daemon(struct MHD_Daemon *daemon)
     struct MHD_Daemon *d = daemon;
     if (d == NULL || d->listen_fd == MHD_INVALID_SOCKET)
         return MHD_INVALID_SOCKET;
-    if (mhd_daemon_has_threads(d) && !(d->flags & MHD_USE_ITC)) {
+    if (mhd_daemon_has_threads(d) && !(d->cfg.flags & MHD_USE_ITC)) {
         mhd_dlog(d, "MHD_quiesce_daemon needs MHD_USE_ITC with internal threads");
         return MHD_INVALID_SOCKET;
     }
-    if (atomic_exchange(&d->quiesced, true))
+    if (atomic_exchange(&d->cfg.quiesced, true))
         return MHD_INVALID_SOCKET;
     /* From now on no worker accepts; each drops the socket from its poller
      * and tells its connections to drain (mhd_conn_quiesce) when it next

@@ -30,7 +30,7 @@ _MHD_EXTERN enum MHD_Result MHD_get_fdset2(struct MHD_Daemon *daemon, fd_set *re
     if (w == NULL || read_fd_set == NULL || write_fd_set == NULL || fd_setsize == 0 ||
         fd_setsize < (unsigned int)FD_SETSIZE)
         return MHD_NO;
-    if (daemon->flags & MHD_USE_POLL)
+    if (daemon->cfg.flags & MHD_USE_POLL)
         return MHD_NO;
     int top = -1;
     if (uses_epoll(w)) {
@@ -110,9 +110,9 @@ _MHD_EXTERN enum MHD_Result MHD_run_from_select2(struct MHD_Daemon *daemon,
 {
     struct mhd_worker *w = external_worker(daemon);
     if (w == NULL || read_fd_set == NULL || write_fd_set == NULL || fd_setsize == 0 ||
-        fd_setsize < (unsigned int)FD_SETSIZE || (daemon->flags & MHD_USE_POLL))
+        fd_setsize < (unsigned int)FD_SETSIZE || (daemon->cfg.flags & MHD_USE_POLL))
         return MHD_NO;
-    if (atomic_load(&daemon->shutdown))
+    if (atomic_load(&daemon->cfg.shutdown))
         return MHD_NO;
     if (uses_epoll(w))
         return mhd_worker_run_once(w, 0) ? MHD_YES : MHD_NO;
@@ -131,7 +131,7 @@ _MHD_EXTERN enum MHD_Result(MHD_run_from_select)(struct MHD_Daemon *daemon,
 _MHD_EXTERN enum MHD_Result MHD_run(struct MHD_Daemon *daemon)
 {
     struct mhd_worker *w = external_worker(daemon);
-    if (w == NULL || atomic_load(&daemon->shutdown))
+    if (w == NULL || atomic_load(&daemon->cfg.shutdown))
         return MHD_NO;
     mhd_worker_run_once(w, 0);
     return MHD_YES;
@@ -140,7 +140,7 @@ _MHD_EXTERN enum MHD_Result MHD_run(struct MHD_Daemon *daemon)
 _MHD_EXTERN enum MHD_Result MHD_run_wait(struct MHD_Daemon *daemon, int32_t millisec)
 {
     struct mhd_worker *w = external_worker(daemon);
-    if (w == NULL || atomic_load(&daemon->shutdown))
+    if (w == NULL || atomic_load(&daemon->cfg.shutdown))
         return MHD_NO;
     return mhd_worker_run_once(w, millisec < 0 ? -1 : millisec) ? MHD_YES : MHD_NO;
 }

@@ -90,8 +90,8 @@ static bool unpark(struct MHD_Daemon *d, struct mhd_worker *w)
 static bool may_accept(const struct MHD_Daemon *d)
 {
     return d->listen_fd != MHD_INVALID_SOCKET &&
-           !atomic_load_explicit(&d->quiesced, memory_order_acquire) &&
-           !atomic_load_explicit(&d->shutdown, memory_order_acquire) &&
+           !atomic_load_explicit(&d->cfg.quiesced, memory_order_acquire) &&
+           !atomic_load_explicit(&d->cfg.shutdown, memory_order_acquire) &&
            atomic_load_explicit(&d->tpc_active, memory_order_relaxed) < d->cfg.conn_limit;
 }
 
@@ -149,8 +149,7 @@ static bool accept_self(struct mhd_worker *w)
      * mhd_daemon_accept); the slot is reserved before accepting, so that
      * threads racing for the last one never exceed the limit. */
     atomic_fetch_add(&d->accepting, 1);
-    if (atomic_fetch_add(&d->tpc_active, 1) >= d->cfg.conn_limit ||
-        atomic_load(&d->quiesced)) {
+    if (atomic_fetch_add(&d->tpc_active, 1) >= d->cfg.conn_limit || atomic_load(&d->cfg.quiesced)) {
         mhd_tpc_connection_gone(d);
         atomic_fetch_sub(&d->accepting, 1);
         return false;

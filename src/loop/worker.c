@@ -91,7 +91,7 @@ bool mhd_worker_init(struct mhd_worker *w, struct MHD_Daemon *d, enum mhd_worker
      * external loop gets one when asked for (MHD_USE_ITC, implied by
      * MHD_ALLOW_SUSPEND_RESUME): it is then part of the descriptors the
      * application waits on, so a resume from another thread wakes it. */
-    bool wake = kind != WORKER_EXTERNAL || (d->flags & MHD_USE_ITC);
+    bool wake = kind != WORKER_EXTERNAL || (d->cfg.flags & MHD_USE_ITC);
     if (wake && !open_wake(w)) {
         mhd_dlog(d, "Cannot create the wake-up channel: %s", strerror(errno));
         mhd_worker_deinit(w);
@@ -294,7 +294,7 @@ void mhd_worker_drain_at(struct mhd_worker *w, uint64_t at)
 
 static bool quiesce_unseen(const struct mhd_worker *w)
 {
-    return !w->quiesce_seen && atomic_load_explicit(&w->daemon->quiesced, memory_order_acquire);
+    return !w->quiesce_seen && atomic_load_explicit(&w->daemon->cfg.quiesced, memory_order_acquire);
 }
 
 /* Tells every connection that the daemon is quiesced: when the worker first
@@ -364,7 +364,7 @@ static void dispatch(struct mhd_worker *w, struct mhd_poll_event *ev, int n)
             accept_ready = true;
         } else if (it == &w->wake_item) {
             mhd_worker_drain_wake(w);
-            if (atomic_load_explicit(&w->daemon->quiesced, memory_order_acquire))
+            if (atomic_load_explicit(&w->daemon->cfg.quiesced, memory_order_acquire))
                 mhd_worker_listen_drop(w);
             else if (w->listen_paused && !w->listen_retry_at && !mhd_worker_at_limit(w))
                 mhd_worker_listen_pause(w, false);
