@@ -28,9 +28,9 @@ static bool sendfile_allowed(const struct MHD_Connection *c)
 {
     /* sendfile() may raise SIGPIPE; our own threads block it, an
      * application thread only if the application says so. */
-    const struct MHD_Daemon *d = c->daemon;
+    const struct mhd_config *cfg = c->cfg;
     return !c->tx.chunked && mhd_conn_tp(c)->sendfile != NULL &&
-           (mhd_daemon_has_threads(d) || d->cfg.sigpipe_by_app);
+           (mhd_config_has_threads(cfg) || cfg->sigpipe_by_app);
 }
 
 /* In-memory bodies: the first chunk header joins the head, the chunked end

@@ -26,11 +26,10 @@
 
 #include "http/http.h"
 #include "io/transport.h"
-#include "loop/poller.h"
+#include "loop/worker.h"
 #include "microhttpd.h"
 #include "util/list.h"
 
-struct mhd_worker;
 struct mhd_dauth;
 struct mhd_relay;
 struct MHD_Connection;
@@ -172,14 +171,12 @@ struct mhd_send {
 };
 
 struct MHD_Connection {
-    struct mhd_link link;  /* in worker->conns */
-    struct mhd_link tlink; /* in a timeout list */
-    struct mhd_link qlink; /* in worker->ready / yielded / closed / incoming */
-    struct mhd_link rslink; /* in worker->resumed */
-    struct mhd_link blink;  /* in worker->backoffs: the content reader had nothing */
-    struct mhd_poll_item item;
+    /* What the worker keeps of it: lists, timers, descriptor, suspended,
+     * queued. An HTTP/2 request keeps item.link on its carrier's list of
+     * streams. */
+    struct mhd_item item;
     struct mhd_worker *worker;
-    struct MHD_Daemon *daemon; /* the daemon the application created */
+    struct mhd_config *cfg; /* the daemon's; cfg->daemon is the application's handle */
     int fd;
     struct mhd_xport xp; /* how bytes move: plain socket or TLS */
     enum mhd_conn_state state;
@@ -188,20 +185,12 @@ struct MHD_Connection {
     bool write_ready; /* the socket may take output */
     bool peer_eof;    /* the client shut its sending side */
     bool peer_hup;    /* the poller saw that end coming: read until it is met */
-    bool in_ready;    /* queued in worker->ready or worker->yielded */
-    bool suspended;
-    bool resume_posted;
     bool notified_start;
     bool counted_ip;
     bool reused;   /* a request was completed and the connection kept open (so
                     * no HTTP/2 preface now) */
     bool draining; /* the daemon is quiesced: close after the current request */
 
-    uint64_t last_activity;
-    uint64_t timeout_ms;
-    bool own_timeout;
-    uint64_t backoff_until; /* when the content reader is asked again */
-    uint32_t backoff_ms;    /* the current delay; 0 after the reader gave data */
     int64_t share;          /* work left in this round (mhd_conn_process()) */
 
     /* Memory pool, see the layout above. */
@@ -259,12 +248,19 @@ void mhd_conn_process(struct MHD_Connection *c);
 void mhd_conn_close(struct MHD_Connection *c, enum MHD_RequestTerminationCode why);
 
 /* Frees a closed connection: the connection-closed notification, the
- * socket, the per-IP slot, the memory. */
+ * socket, its place on the worker, the memory. What admitting it took
+ * (per-IP slot, the daemon's count) the daemon gives back. */
 void mhd_conn_destroy(struct MHD_Connection *c);
 
 /* Frees a connection that was created but never started: closes the
- * socket and gives back its per-IP slot, without notifications. */
+ * socket, without notifications. */
 void mhd_conn_discard(struct MHD_Connection *c);
+
+/* The connection a worker's item belongs to. */
+static inline struct MHD_Connection *mhd_conn_of(struct mhd_item *it)
+{
+    return mhd_container_of(it, struct MHD_Connection, item);
+}
 
 /* Handles a posted request for `c` on its worker: a resume of a suspended
  * connection, or the close of an upgraded one. */

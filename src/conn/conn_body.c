@@ -24,7 +24,7 @@ enum mhd_step mhd_conn_step_continue(struct MHD_Connection *c)
         mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
         return STEP_CONTINUE;
     }
-    mhd_timeout_touch(c->worker, c);
+    mhd_timeout_touch(c->worker, &c->item);
     mhd_conn_set_state(c, CONN_BODY);
     return STEP_CONTINUE;
 }
@@ -98,7 +98,7 @@ static enum mhd_step deliver(struct MHD_Connection *c)
     size_t used = offer - size;
     c->rpos += used;
     rq->body_left -= used;
-    if (c->suspended)
+    if (c->item.suspended)
         return STEP_WAIT;
     rq->body_stalled = used == 0;
     return STEP_CONTINUE;

@@ -9,11 +9,11 @@ enum MHD_Result mhd_conn_invoke_handler(struct MHD_Connection *c, enum mhd_call_
                                         const char *data, size_t *size)
 {
     struct mhd_request *rq = &c->rq;
-    struct MHD_Daemon *d = c->daemon;
+    const struct mhd_config *cfg = c->cfg;
     rq->phase = phase;
     rq->app_seen = true;
-    enum MHD_Result r = d->cfg.handler(d->cfg.handler_cls, c, rq->url, rq->head.method,
-                                       rq->head.version, data, size, &rq->req_cls);
+    enum MHD_Result r = cfg->handler(cfg->handler_cls, c, rq->url, rq->head.method,
+                                     rq->head.version, data, size, &rq->req_cls);
     rq->phase = CALL_NONE;
     return r;
 }
@@ -43,7 +43,7 @@ enum mhd_step mhd_conn_step_first_call(struct MHD_Connection *c)
         size_t zero = 0;
         if (!mhd_conn_call_handler(c, CALL_FIRST, NULL, &zero))
             return STEP_CONTINUE;
-        if (c->tx.resp == NULL && c->suspended)
+        if (c->tx.resp == NULL && c->item.suspended)
             return STEP_WAIT;
     }
     if (c->tx.resp != NULL) {
@@ -74,7 +74,7 @@ enum mhd_step mhd_conn_step_final_call(struct MHD_Connection *c)
         mhd_conn_begin_reply(c);
         return STEP_CONTINUE;
     }
-    if (c->suspended)
+    if (c->item.suspended)
         return STEP_WAIT;
     /* No answer yet: the handler is asked again on the next round. */
     mhd_conn_schedule(c);
@@ -96,14 +96,14 @@ static bool acceptable(const struct MHD_Connection *c, unsigned int code,
         return false;
     if (c->carrier != NULL && (r->kind == BODY_UPGRADE || code == MHD_HTTP_SWITCHING_PROTOCOLS)) {
         /* HTTP/2 has no protocol upgrade (RFC 9113, 8.6). */
-        mhd_dlog(c->daemon, "A protocol upgrade (101) cannot be queued on an HTTP/2 stream");
+        mhd_cfg_log(c->cfg, "A protocol upgrade (101) cannot be queued on an HTTP/2 stream");
         return false;
     }
     bool compat10 = (r->flags & (MHD_RF_HTTP_1_0_COMPATIBLE_STRICT | MHD_RF_HTTP_1_0_SERVER)) != 0;
     if (code < 200 && (!rq->http11 || compat10))
         return false;
     if (r->kind == BODY_UPGRADE) {
-        if (!(c->daemon->cfg.flags & MHD_ALLOW_UPGRADE) || code != MHD_HTTP_SWITCHING_PROTOCOLS ||
+        if (!(c->cfg->flags & MHD_ALLOW_UPGRADE) || code != MHD_HTTP_SWITCHING_PROTOCOLS ||
             !r->conn_upgrade || !rq->http11)
             return false;
     } else if (code == MHD_HTTP_SWITCHING_PROTOCOLS) {
@@ -125,12 +125,12 @@ static bool queue_allowed_now(const struct MHD_Connection *c)
 {
     const struct mhd_request *rq = &c->rq;
     if (rq->phase == CALL_FIRST || rq->phase == CALL_FINAL)
-        return c->suspended || mhd_worker_is_current(c->worker);
+        return c->item.suspended || mhd_worker_is_current(c->worker);
     if (rq->phase == CALL_BODY)
         return false;
     if (c->state != CONN_FIRST_CALL && c->state != CONN_FINAL_CALL)
         return false;
-    return c->suspended || !mhd_daemon_has_threads(c->daemon);
+    return c->item.suspended || !mhd_config_has_threads(c->cfg);
 }
 
 _MHD_EXTERN enum MHD_Result MHD_queue_response(struct MHD_Connection *connection,
@@ -140,7 +140,7 @@ _MHD_EXTERN enum MHD_Result MHD_queue_response(struct MHD_Connection *connection
     if (connection == NULL || response == NULL)
         return MHD_NO;
     struct MHD_Connection *c = connection;
-    if (c->tx.resp != NULL || !queue_allowed_now(c) || atomic_load(&c->daemon->cfg.shutdown))
+    if (c->tx.resp != NULL || !queue_allowed_now(c) || atomic_load(&c->cfg->shutdown))
         return MHD_NO;
     bool icy = (status_code & MHD_ICY_FLAG) != 0;
     unsigned int code = status_code & ~(unsigned int)MHD_ICY_FLAG;

@@ -23,7 +23,7 @@ void mhd_conn_notify_completed(struct MHD_Connection *c, enum MHD_RequestTermina
     rq->app_seen = false;
     if (rq->error_reply && why == MHD_REQUEST_TERMINATED_COMPLETED_OK)
         why = MHD_REQUEST_TERMINATED_WITH_ERROR;
-    const struct mhd_config *cfg = &c->daemon->cfg;
+    const struct mhd_config *cfg = c->cfg;
     if (cfg->notify_completed != NULL)
         cfg->notify_completed(cfg->notify_completed_cls, c, &rq->req_cls, why);
     rq->req_cls = NULL;
@@ -52,15 +52,15 @@ void mhd_conn_close(struct MHD_Connection *c, enum MHD_RequestTerminationCode wh
     if (c->urh != NULL)
         mhd_conn_upgrade_detach(c);
     struct mhd_worker *w = c->worker;
-    mhd_poller_remove(&w->poller, &c->item);
-    mhd_timeout_detach(c);
-    mhd_backoff_reset(c);
-    if (c->in_ready) {
-        mhd_list_remove(&c->qlink);
-        c->in_ready = false;
+    mhd_poller_remove(&w->poller, &c->item.poll);
+    mhd_timeout_detach(&c->item);
+    mhd_backoff_reset(&c->item);
+    if (c->item.in_ready) {
+        mhd_list_remove(&c->item.qlink);
+        c->item.in_ready = false;
     }
     c->state = CONN_CLOSED;
-    mhd_list_push_back(&w->closed, &c->qlink);
+    mhd_list_push_back(&w->closed, &c->item.qlink);
     w->n_closed++;
 }
 
@@ -80,7 +80,7 @@ void mhd_conn_close_gracefully(struct MHD_Connection *c, enum MHD_RequestTermina
     c->rq.linger_shut = false;
     c->rq.linger_clean = clean;
     if (!clean)
-        mhd_timeout_set(c->worker, c, LINGER_MS);
+        mhd_timeout_set(c->worker, &c->item, LINGER_MS);
 }
 
 enum mhd_step mhd_conn_step_linger(struct MHD_Connection *c)
@@ -134,30 +134,20 @@ enum mhd_step mhd_conn_step_linger(struct MHD_Connection *c)
 void mhd_conn_destroy(struct MHD_Connection *c)
 {
     struct mhd_worker *w = c->worker;
-    struct MHD_Daemon *d = c->daemon;
-    if (c->notified_start && d->cfg.notify_connection != NULL)
-        d->cfg.notify_connection(d->cfg.notify_connection_cls, c, &c->socket_context,
-                                 MHD_CONNECTION_NOTIFY_CLOSED);
+    const struct mhd_config *cfg = c->cfg;
+    if (c->notified_start && cfg->notify_connection != NULL)
+        cfg->notify_connection(cfg->notify_connection_cls, c, &c->socket_context,
+                               MHD_CONNECTION_NOTIFY_CLOSED);
     mhd_relay_free(c);
     if (c->proto != NULL)
         c->proto->release(c);
     mhd_xport_release(&c->xp);
     if (c->fd >= 0)
         close(c->fd);
-    if (c->counted_ip)
-        mhd_iplimit_give(d, (const struct sockaddr *)&c->addr, c->addr_len);
     mhd_conn_pool_give(c);
-    mhd_list_remove(&c->link);
+    mhd_list_remove(&c->item.link);
     w->n_conns--;
     atomic_store_explicit(&w->n_conns_public, w->n_conns, memory_order_relaxed);
-    atomic_fetch_sub_explicit(&d->admitted, 1, memory_order_relaxed);
-    if (w->kind == WORKER_TPC_CONN)
-        mhd_tpc_connection_gone(d);
-    else if (w->listen_paused && w->n_conns < w->conn_limit && !w->listen_retry_at)
-        mhd_worker_listen_pause(w, false);
-    else if (d->n_workers > 1 && d->workers[0].distributes &&
-             atomic_load_explicit(&d->workers[0].listen_paused, memory_order_relaxed))
-        mhd_worker_wake(&d->workers[0]); /* the accepting worker may take more */
     mhd_free(c);
 }
 
@@ -166,8 +156,5 @@ void mhd_conn_discard(struct MHD_Connection *c)
     mhd_xport_release(&c->xp);
     if (c->fd >= 0)
         close(c->fd);
-    if (c->counted_ip)
-        mhd_iplimit_give(c->daemon, (const struct sockaddr *)&c->addr, c->addr_len);
-    atomic_fetch_sub_explicit(&c->daemon->admitted, 1, memory_order_relaxed);
     mhd_free(c);
 }

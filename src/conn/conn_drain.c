@@ -38,7 +38,7 @@ void mhd_conn_quiesce(struct MHD_Connection *c)
         c->proto->quiesce(c); /* HTTP/2: GOAWAY, the streams in flight finish */
         return;
     }
-    if (c->state != CONN_IDLE || c->suspended || c->rlen != 0 || c->out_end != 0)
+    if (c->state != CONN_IDLE || c->item.suspended || c->rlen != 0 || c->out_end != 0)
         return; /* busy: its reply says close, and the connection ends after it */
     /* Idle: a request may have arrived without the poller saying so yet.
      * The state machine reads first and decides after a read that found
@@ -50,7 +50,7 @@ void mhd_conn_quiesce(struct MHD_Connection *c)
 enum mhd_step mhd_conn_drain_idle(struct MHD_Connection *c)
 {
     struct mhd_worker *w = c->worker;
-    uint64_t due = c->last_activity + (c->reused ? DRAIN_QUIET_MS : DRAIN_FRESH_MS);
+    uint64_t due = c->item.last_activity + (c->reused ? DRAIN_QUIET_MS : DRAIN_FRESH_MS);
     if (due > w->now_ms) {
         mhd_worker_drain_at(w, due);
         return STEP_WAIT;

@@ -193,7 +193,7 @@ bool mhd_conn_build_head(struct MHD_Connection *c)
         return false;
     char *start = c->rbuf + c->rlen;
     size_t space = mhd_conn_pool_free_space(c);
-    bool date = !(c->daemon->cfg.flags & MHD_USE_SUPPRESS_DATE_NO_CLOCK) && !r->app_date;
+    bool date = !(c->cfg->flags & MHD_USE_SUPPRESS_DATE_NO_CLOCK) && !r->app_date;
     struct mhd_head_key key;
     head_key(c, date, &key);
     const struct mhd_head_tpl *t = atomic_load_explicit(&cache->tpl, memory_order_acquire);

@@ -26,7 +26,7 @@ MHD_get_connection_info(struct MHD_Connection *connection, enum MHD_ConnectionIn
         out->client_addr = (struct sockaddr *)&base->addr;
         return out;
     case MHD_CONNECTION_INFO_DAEMON:
-        out->daemon = c->daemon;
+        out->daemon = c->cfg->daemon;
         return out;
     case MHD_CONNECTION_INFO_CONNECTION_FD:
         out->connect_fd = base->fd;
@@ -35,10 +35,10 @@ MHD_get_connection_info(struct MHD_Connection *connection, enum MHD_ConnectionIn
         out->socket_context = base->socket_context;
         return out;
     case MHD_CONNECTION_INFO_CONNECTION_SUSPENDED:
-        out->suspended = c->suspended ? MHD_YES : MHD_NO;
+        out->suspended = c->item.suspended ? MHD_YES : MHD_NO;
         return out;
     case MHD_CONNECTION_INFO_CONNECTION_TIMEOUT: {
-        uint64_t s = base->timeout_ms / 1000;
+        uint64_t s = base->item.timeout_ms / 1000;
         out->connection_timeout = s > UINT_MAX ? UINT_MAX : (unsigned int)s;
         return out;
     }
@@ -92,6 +92,6 @@ _MHD_EXTERN enum MHD_Result MHD_set_connection_option(struct MHD_Connection *con
     if (c->proto != NULL && c->proto->set_timeout != NULL)
         c->proto->set_timeout(c, seconds_to_ms(secs)); /* an HTTP/2 stream: its carrier's */
     else
-        mhd_timeout_set(c->worker, c, seconds_to_ms(secs));
+        mhd_timeout_set(c->worker, &c->item, seconds_to_ms(secs));
     return MHD_YES;
 }

@@ -2,8 +2,8 @@
 #ifndef MHD_CONN_CONN_INTERNAL_H
 #define MHD_CONN_CONN_INTERNAL_H
 
+#include "config/config.h"
 #include "conn/conn.h"
-#include "daemon/daemon.h"
 #include "io/transport.h"
 #include "loop/worker.h"
 
@@ -143,7 +143,7 @@ void mhd_conn_next_request(struct MHD_Connection *c);
 
 static inline int mhd_conn_level(const struct MHD_Connection *c)
 {
-    return c->daemon->cfg.discipline;
+    return c->cfg->discipline;
 }
 
 static inline const struct mhd_transport *mhd_conn_tp(const struct MHD_Connection *c)

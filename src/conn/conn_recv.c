@@ -24,7 +24,7 @@ static const char h2_preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
  * of it (more is needed to tell), -1 when not (or HTTP/2 is off). */
 static int h2_preface_seen(const struct MHD_Connection *c)
 {
-    if (c->daemon->cfg.h2 == NULL || c->reused || c->rbuf[0] != 'P')
+    if (c->cfg->h2 == NULL || c->reused || c->rbuf[0] != 'P')
         return -1;
     size_t n = c->rlen < sizeof(h2_preface) - 1 ? c->rlen : sizeof(h2_preface) - 1;
     if (memcmp(c->rbuf, h2_preface, n) != 0)
@@ -44,9 +44,8 @@ enum mhd_step mhd_conn_step_handshake(struct MHD_Connection *c)
         mhd_conn_set_state(c, CONN_IDLE);
         size_t alpn_len = 0;
         const char *alpn = mhd_tls_alpn(&c->xp, &alpn_len);
-        if (c->daemon->cfg.h2 != NULL && alpn != NULL && alpn_len == 2 &&
-            memcmp(alpn, "h2", 2) == 0)
-            return start_protocol(c, c->daemon->cfg.h2); /* ALPN chose HTTP/2 */
+        if (c->cfg->h2 != NULL && alpn != NULL && alpn_len == 2 && memcmp(alpn, "h2", 2) == 0)
+            return start_protocol(c, c->cfg->h2); /* ALPN chose HTTP/2 */
         return STEP_CONTINUE;
     }
     case IO_AGAIN:
@@ -99,7 +98,7 @@ enum mhd_io mhd_conn_fill(struct MHD_Connection *c)
             !c->peer_hup)
             c->read_ready = false;
         if (!mid_head)
-            mhd_timeout_touch(c->worker, c);
+            mhd_timeout_touch(c->worker, &c->item);
         break;
     }
     case IO_AGAIN:
@@ -172,7 +171,7 @@ static size_t unescape_app(void *ctx, char *s, size_t len)
 {
     struct MHD_Connection *c = ctx;
     (void)len;
-    return c->daemon->cfg.unescape(c->daemon->cfg.unescape_cls, c, s);
+    return c->cfg->unescape(c->cfg->unescape_cls, c, s);
 }
 
 static enum mhd_method method_kind(const char *m, size_t len)
@@ -213,7 +212,7 @@ static bool prepare_target(struct MHD_Connection *c)
     size_t len = rq->head.target_len;
     char *q = mhd_http_memchr(t, '?', len);
     size_t path_len = q ? (size_t)(q - t) : len;
-    mhd_http_unescape_fn fn = c->daemon->cfg.unescape ? unescape_app : unescape_default;
+    mhd_http_unescape_fn fn = c->cfg->unescape ? unescape_app : unescape_default;
     if (q != NULL) {
         *q = '\0';
         struct arg_ctx a = {c, NULL, NULL};
@@ -251,7 +250,7 @@ static bool prepare_cookies(struct MHD_Connection *c)
 
 static void call_uri_log(struct MHD_Connection *c)
 {
-    const struct mhd_config *cfg = &c->daemon->cfg;
+    const struct mhd_config *cfg = c->cfg;
     if (cfg->uri_log == NULL)
         return;
     c->rq.app_seen = true;
@@ -354,7 +353,7 @@ enum mhd_step mhd_conn_step_head(struct MHD_Connection *c)
     for (;;) {
         int preface = c->rlen > 0 ? h2_preface_seen(c) : -1;
         if (preface > 0)
-            return start_protocol(c, c->daemon->cfg.h2);
+            return start_protocol(c, c->cfg->h2);
         if (c->rlen > 0 && preface < 0) {
             if (c->state == CONN_IDLE)
                 mhd_conn_set_state(c, CONN_HEAD);

@@ -38,8 +38,8 @@ static void reply_does_not_fit(struct MHD_Connection *c)
         return;
     }
     bool alone_fits = c->tx.head_len + body_room <= c->mem_size - c->out_end;
-    mhd_dlog(c->daemon, "The reply does not fit in the connection's memory (%s)",
-             alone_fits ? "the request takes it" : "the reply is too large");
+    mhd_cfg_log(c->cfg, "The reply does not fit in the connection's memory (%s)",
+                alone_fits ? "the request takes it" : "the reply is too large");
     mhd_conn_reply_error(c, alone_fits ? mhd_conn_too_large_status(c)
                                        : MHD_HTTP_INTERNAL_SERVER_ERROR);
 }
@@ -61,8 +61,8 @@ void mhd_conn_begin_reply(struct MHD_Connection *c)
     /* A quiesced daemon says close, so that the client moves on to another
      * instance; the worker may not have told this connection yet. */
     tx->close_after = !rq->keep_alive || strict10 || r->conn_close || c->draining ||
-                      atomic_load(&c->daemon->cfg.shutdown) ||
-                      atomic_load_explicit(&c->daemon->cfg.quiesced, memory_order_relaxed);
+                      atomic_load(&c->cfg->shutdown) ||
+                      atomic_load_explicit(&c->cfg->quiesced, memory_order_relaxed);
     if (server10 && !rq->head.conn_keep_alive)
         tx->close_after = true;
     if (tx->status >= 200 && tx->status != 204 && r->kind != BODY_UPGRADE &&
@@ -203,8 +203,8 @@ enum mhd_step mhd_conn_step_send(struct MHD_Connection *c)
         return next_turn(c);
     for (;;) {
         enum mhd_body_fill f = mhd_body_fill(c);
-        if (c->backoff_ms != 0 && f != BODY_FILL_WAIT)
-            mhd_backoff_reset(c);
+        if (c->item.backoff_ms != 0 && f != BODY_FILL_WAIT)
+            mhd_backoff_reset(&c->item);
         if (f == BODY_FILL_ERROR || f == BODY_FILL_TRUNCATED)
             end_short(c, f == BODY_FILL_ERROR);
         struct iovec iov[16];
@@ -217,8 +217,8 @@ enum mhd_step mhd_conn_step_send(struct MHD_Connection *c)
             if (f == BODY_FILL_WAIT) {
                 /* The reader has nothing yet: ask again after a pause (a
                  * reader that suspended the connection is resumed instead). */
-                if (!c->suspended)
-                    mhd_backoff_wait(c->worker, c);
+                if (!c->item.suspended)
+                    mhd_backoff_wait(c->worker, &c->item);
                 return STEP_WAIT;
             }
             /* A body sent by other means (sendfile) is in progress. */
@@ -234,7 +234,7 @@ enum mhd_step mhd_conn_step_send(struct MHD_Connection *c)
                 mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
                 return STEP_CONTINUE;
             }
-            mhd_timeout_touch(c->worker, c);
+            mhd_timeout_touch(c->worker, &c->item);
             mhd_conn_charge(c, (size_t)(tx->body_pos - pos));
             continue;
         }
@@ -252,7 +252,7 @@ enum mhd_step mhd_conn_step_send(struct MHD_Connection *c)
             mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
             return STEP_CONTINUE;
         }
-        mhd_timeout_touch(c->worker, c);
+        mhd_timeout_touch(c->worker, &c->item);
         mhd_conn_charge(c, sent);
         advance(c, sent);
     }
@@ -272,7 +272,7 @@ bool mhd_conn_flush_staged(struct MHD_Connection *c)
         }
         if (io != IO_DONE)
             return false;
-        mhd_timeout_touch(c->worker, c);
+        mhd_timeout_touch(c->worker, &c->item);
         c->out_sent += sent;
     }
     c->out_sent = c->out_end = 0;

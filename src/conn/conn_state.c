@@ -11,27 +11,36 @@
 #include "util/alloc.h"
 #include "util/panic.h"
 
+/* The poller reported the connection's socket. */
+static void on_poll_ready(struct mhd_poll_item *p, unsigned int events)
+{
+    struct MHD_Connection *c = mhd_container_of(p, struct MHD_Connection, item.poll);
+    if (c->state != CONN_CLOSED)
+        mhd_conn_on_events(c, events);
+}
+
 struct MHD_Connection *mhd_conn_create(struct mhd_worker *w, int fd, const struct sockaddr *addr,
                                        socklen_t addr_len)
 {
     struct MHD_Connection *c = mhd_calloc(1, sizeof(*c));
     if (c == NULL)
         return NULL;
-    mhd_link_init(&c->link);
-    mhd_link_init(&c->tlink);
-    mhd_link_init(&c->qlink);
-    mhd_link_init(&c->rslink);
-    mhd_link_init(&c->blink);
+    mhd_link_init(&c->item.link);
+    mhd_link_init(&c->item.tlink);
+    mhd_link_init(&c->item.qlink);
+    mhd_link_init(&c->item.rslink);
+    mhd_link_init(&c->item.blink);
     c->worker = w;
-    c->daemon = w->daemon;
+    c->cfg = w->cfg;
     c->fd = fd;
-    c->item.fd = fd;
-    c->item.index = -1;
-    c->item.interest = MHD_POLL_IN | MHD_POLL_EDGE;
+    c->item.poll.fd = fd;
+    c->item.poll.index = -1;
+    c->item.poll.interest = MHD_POLL_IN | MHD_POLL_EDGE;
+    c->item.poll.on_ready = on_poll_ready;
     c->state = CONN_IDLE;
     mhd_xport_init_plain(&c->xp, fd);
-    if (w->daemon->cfg.tls_ctx != NULL) {
-        if (!mhd_tls_attach(&c->xp, w->daemon->cfg.tls_ctx, c)) {
+    if (w->cfg->tls_ctx != NULL) {
+        if (!mhd_tls_attach(&c->xp, w->cfg->tls_ctx, c)) {
             mhd_free(c);
             return NULL;
         }
@@ -42,7 +51,7 @@ struct MHD_Connection *mhd_conn_create(struct mhd_worker *w, int fd, const struc
      * socket defers accepting until data arrives), and then the connection
      * may be served and closed without ever being registered. */
     c->read_ready = true;
-    c->timeout_ms = w->daemon->cfg.timeout_ms;
+    c->item.timeout_ms = w->cfg->timeout_ms;
     if (addr != NULL && addr_len > 0 && addr_len <= (socklen_t)sizeof(c->addr)) {
         memcpy(&c->addr, addr, addr_len);
         c->addr_len = addr_len;
@@ -54,24 +63,24 @@ struct MHD_Connection *mhd_conn_create(struct mhd_worker *w, int fd, const struc
 bool mhd_conn_start(struct MHD_Connection *c)
 {
     struct mhd_worker *w = c->worker;
-    struct MHD_Daemon *d = c->daemon;
-    mhd_list_push_back(&w->conns, &c->link);
+    const struct mhd_config *cfg = c->cfg;
+    mhd_list_push_back(&w->conns, &c->item.link);
     w->n_conns++;
     atomic_store_explicit(&w->n_conns_public, w->n_conns, memory_order_relaxed);
     if (w->poller.ops == &mhd_poller_select && c->fd >= FD_SETSIZE) {
-        mhd_dlog(d, "Socket %d does not fit in the select() set", c->fd);
+        mhd_cfg_log(cfg, "Socket %d does not fit in the select() set", c->fd);
         c->state = CONN_CLOSED;
-        mhd_list_push_back(&w->closed, &c->qlink);
+        mhd_list_push_back(&w->closed, &c->item.qlink);
         w->n_closed++;
         return false;
     }
     if (w->quiesce_seen)
         mhd_conn_quiesce(c);
     c->notified_start = true;
-    if (d->cfg.notify_connection != NULL)
-        d->cfg.notify_connection(d->cfg.notify_connection_cls, c, &c->socket_context,
-                                 MHD_CONNECTION_NOTIFY_STARTED);
-    mhd_timeout_touch(w, c);
+    if (cfg->notify_connection != NULL)
+        cfg->notify_connection(cfg->notify_connection_cls, c, &c->socket_context,
+                               MHD_CONNECTION_NOTIFY_STARTED);
+    mhd_timeout_touch(w, &c->item);
     mhd_conn_process(c);
     return true;
 }
@@ -84,18 +93,14 @@ void mhd_conn_set_state(struct MHD_Connection *c, enum mhd_conn_state s)
 
 void mhd_conn_schedule(struct MHD_Connection *c)
 {
-    if (c->in_ready || c->state == CONN_CLOSED)
-        return;
-    c->in_ready = true;
-    mhd_list_push_back(&c->worker->ready, &c->qlink);
+    if (c->state != CONN_CLOSED)
+        mhd_worker_schedule(c->worker, &c->item, false);
 }
 
 void mhd_conn_schedule_next(struct MHD_Connection *c)
 {
-    if (c->in_ready || c->state == CONN_CLOSED)
-        return;
-    c->in_ready = true;
-    mhd_list_push_back(&c->worker->yielded, &c->qlink);
+    if (c->state != CONN_CLOSED)
+        mhd_worker_schedule(c->worker, &c->item, true);
 }
 
 void mhd_conn_on_events(struct MHD_Connection *c, unsigned int events)
@@ -108,7 +113,7 @@ void mhd_conn_on_events(struct MHD_Connection *c, unsigned int events)
         c->write_ready = true;
     /* A connection already queued is processed once, in this iteration's
      * pass over the ready list, not twice. */
-    if (c->suspended || c->in_ready)
+    if (c->item.suspended || c->item.in_ready)
         return;
     mhd_conn_process(c);
 }
@@ -172,7 +177,7 @@ static unsigned int direction(const struct MHD_Connection *c)
 static void update_interest(struct MHD_Connection *c)
 {
     unsigned int want = 0;
-    if (!c->suspended) {
+    if (!c->item.suspended) {
         unsigned int dir = direction(c);
         if ((dir == MHD_POLL_IN && !c->read_ready) || (dir == MHD_POLL_OUT && !c->write_ready))
             want |= dir;
@@ -185,7 +190,7 @@ static void update_interest(struct MHD_Connection *c)
          * keeps its socket in a level-triggered set, so that an external
          * loop that waits without asking MHD_get_timeout() still comes back
          * at once: the socket is ready. */
-        if (c->in_ready && c->worker->poller.ops != &mhd_poller_epoll)
+        if (c->item.in_ready && c->worker->poller.ops != &mhd_poller_epoll)
             want |= dir;
     }
     if (!mhd_conn_set_interest(c, want))
@@ -195,12 +200,12 @@ static void update_interest(struct MHD_Connection *c)
 bool mhd_conn_set_interest(struct MHD_Connection *c, unsigned int want)
 {
     struct mhd_poller *p = &c->worker->poller;
-    if (!c->item.registered) {
+    if (!c->item.poll.registered) {
         /* First wait of this connection: register it now. */
-        c->item.interest = want | MHD_POLL_EDGE;
-        return mhd_poller_add(p, &c->item);
+        c->item.poll.interest = want | MHD_POLL_EDGE;
+        return mhd_poller_add(p, &c->item.poll);
     }
-    return mhd_poller_set_interest(p, &c->item, want);
+    return mhd_poller_set_interest(p, &c->item.poll, want);
 }
 
 void mhd_conn_process(struct MHD_Connection *c)
@@ -215,7 +220,7 @@ void mhd_conn_process(struct MHD_Connection *c)
     }
     c->share = MHD_CONN_SHARE;
     for (;;) {
-        if (c->suspended || c->state == CONN_CLOSED || c->state == CONN_UPGRADED ||
+        if (c->item.suspended || c->state == CONN_CLOSED || c->state == CONN_UPGRADED ||
             c->proto != NULL)
             break;
         if (dispatch(c) == STEP_WAIT)
@@ -272,12 +277,12 @@ void mhd_conn_resume_now(struct MHD_Connection *c)
     }
     if (c->proto != NULL && c->proto->resume_later != NULL && c->proto->resume_later(c))
         return;
-    if (!c->suspended || c->state == CONN_CLOSED)
+    if (!c->item.suspended || c->state == CONN_CLOSED)
         return;
-    c->suspended = false;
+    c->item.suspended = false;
     c->read_ready = true;
     c->write_ready = true;
-    mhd_timeout_touch(c->worker, c);
+    mhd_timeout_touch(c->worker, &c->item);
     if (c->proto != NULL && c->proto->suspend != NULL)
         c->proto->suspend(c, false);
     mhd_conn_schedule(c);
@@ -295,5 +300,5 @@ const char *mhd_conn_path(const struct MHD_Connection *c)
 
 struct mhd_dauth *mhd_conn_dauth(const struct MHD_Connection *c)
 {
-    return c->daemon->cfg.dauth;
+    return c->cfg->dauth;
 }

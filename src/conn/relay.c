@@ -221,7 +221,8 @@ void mhd_relay_run(struct MHD_Connection *c)
     unsigned int cw, aw;
     wanted(r, &cw, &aw);
     struct mhd_poller *p = &c->worker->poller;
-    if (!mhd_poller_set_interest(p, &c->item, cw) || !mhd_poller_set_interest(p, &r->app_item, aw))
+    if (!mhd_poller_set_interest(p, &c->item.poll, cw) ||
+        !mhd_poller_set_interest(p, &r->app_item, aw))
         mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
 }
 
@@ -241,10 +242,10 @@ static bool register_on_worker(struct mhd_relay *r)
     r->app_item.interest = aw | MHD_POLL_EDGE;
     if (!mhd_poller_add(p, &r->app_item))
         return false;
-    if (c->item.registered)
-        return mhd_poller_set_interest(p, &c->item, cw);
-    c->item.interest = cw | MHD_POLL_EDGE;
-    return mhd_poller_add(p, &c->item);
+    if (c->item.poll.registered)
+        return mhd_poller_set_interest(p, &c->item.poll, cw);
+    c->item.poll.interest = cw | MHD_POLL_EDGE;
+    return mhd_poller_add(p, &c->item.poll);
 }
 
 /* ---- on a thread of its own (thread per connection) ---------------------- */
@@ -320,7 +321,7 @@ static bool start_thread(struct mhd_relay *r)
     if (r->wake_fd < 0)
         return false;
     struct MHD_Connection *c = r->c;
-    mhd_poller_remove(&c->worker->poller, &c->item);
+    mhd_poller_remove(&c->worker->poller, &c->item.poll);
     if (pthread_create(&r->thread, NULL, relay_main, r) != 0)
         return false;
     r->threaded = true;
@@ -361,7 +362,7 @@ int mhd_relay_start(struct MHD_Connection *c)
     atomic_init(&r->closing, false);
     atomic_init(&r->stop, false);
     bool ok = mhd_socket_prepare(r->app_fd, false) &&
-              (mhd_daemon_is_tpc(c->daemon) ? start_thread(r) : register_on_worker(r));
+              (mhd_config_is_tpc(c->cfg) ? start_thread(r) : register_on_worker(r));
     if (!ok) {
         mhd_poller_remove(&c->worker->poller, &r->app_item);
         free_relay(r);
@@ -391,7 +392,7 @@ bool mhd_relay_close(struct MHD_Connection *c)
     /* Whatever the application wrote goes out first; the connection's
      * clock bounds how long that may take. */
     r->app_read_ready = true;
-    mhd_timeout_set(c->worker, c, FLUSH_MS);
+    mhd_timeout_set(c->worker, &c->item, FLUSH_MS);
     mhd_relay_run(c);
     return c->state == CONN_CLOSED;
 }

@@ -10,21 +10,21 @@ _MHD_EXTERN void MHD_suspend_connection(struct MHD_Connection *connection)
     struct MHD_Connection *c = connection;
     if (c == NULL)
         return;
-    if (!(c->daemon->cfg.flags & MHD_ALLOW_SUSPEND_RESUME))
+    if (!(c->cfg->flags & MHD_ALLOW_SUSPEND_RESUME))
         mhd_panic("MHD_suspend_connection needs MHD_ALLOW_SUSPEND_RESUME");
     if (c->state == CONN_UPGRADED || c->state == CONN_CLOSED) {
-        mhd_dlog(c->daemon, "Cannot suspend an upgraded or closed connection");
+        mhd_cfg_log(c->cfg, "Cannot suspend an upgraded or closed connection");
         return;
     }
-    if (c->suspended)
+    if (c->item.suspended)
         return;
-    c->suspended = true;
-    mhd_timeout_detach(c);
+    c->item.suspended = true;
+    mhd_timeout_detach(&c->item);
     if (c->proto != NULL && c->proto->suspend != NULL)
         c->proto->suspend(c, true);
-    if (c->in_ready) {
-        mhd_list_remove(&c->qlink);
-        c->in_ready = false;
+    if (c->item.in_ready) {
+        mhd_list_remove(&c->item.qlink);
+        c->item.in_ready = false;
     }
 }
 
@@ -33,7 +33,7 @@ _MHD_EXTERN void MHD_resume_connection(struct MHD_Connection *connection)
     struct MHD_Connection *c = connection;
     if (c == NULL)
         return;
-    if (!(c->daemon->cfg.flags & MHD_ALLOW_SUSPEND_RESUME))
+    if (!(c->cfg->flags & MHD_ALLOW_SUSPEND_RESUME))
         mhd_panic("MHD_resume_connection needs MHD_ALLOW_SUSPEND_RESUME");
-    mhd_worker_post_resume(c->worker, c);
+    mhd_worker_post_resume(c->worker, &c->item);
 }

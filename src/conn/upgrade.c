@@ -53,12 +53,12 @@ void mhd_conn_upgrade(struct MHD_Connection *c)
     c->tx.resp = NULL;
     mhd_conn_set_state(c, CONN_UPGRADED);
     /* HTTP is over for this socket: no polling, no idle timeout. */
-    mhd_poller_remove(&c->worker->poller, &c->item);
-    mhd_timeout_detach(c);
-    mhd_backoff_reset(c);
+    mhd_poller_remove(&c->worker->poller, &c->item.poll);
+    mhd_timeout_detach(&c->item);
+    mhd_backoff_reset(&c->item);
     int sock = c->fd;
     if (!mhd_conn_tp(c)->raw_socket && (sock = mhd_relay_start(c)) < 0) {
-        mhd_dlog(c->daemon, "Cannot set up the relay of an upgraded connection");
+        mhd_cfg_log(c->cfg, "Cannot set up the relay of an upgraded connection");
         mhd_free(urh);
         mhd_response_unref(r);
         mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
@@ -100,11 +100,11 @@ void mhd_conn_upgrade_detach(struct MHD_Connection *c)
     pthread_mutex_unlock(&upgrade_lock);
     /* From here on the application cannot post for `c`; a close it posted
      * that the worker has not run yet must not outlive the connection. */
-    mhd_worker_cancel_resume(c->worker, c);
+    mhd_worker_cancel_resume(c->worker, &c->item);
     if (app_done)
         mhd_free(urh);
     else
-        mhd_dlog(c->daemon, "Closing an upgraded connection the application has not closed");
+        mhd_cfg_log(c->cfg, "Closing an upgraded connection the application has not closed");
 }
 
 /* Whether `d` has upgraded connections the application has not closed. */
@@ -114,7 +114,7 @@ static bool app_still_open(const struct MHD_Daemon *d)
          k = mhd_list_next(&open_upgrades, k)) {
         const struct MHD_UpgradeResponseHandle *urh =
             mhd_container_of(k, struct MHD_UpgradeResponseHandle, link);
-        if (urh->conn->daemon == d && !urh->app_closed)
+        if (urh->conn->cfg->daemon == d && !urh->app_closed)
             return true;
     }
     return false;
@@ -141,7 +141,7 @@ void mhd_conn_upgrade_stop_all(struct MHD_Daemon *d)
          k = mhd_list_next(&open_upgrades, k)) {
         struct MHD_UpgradeResponseHandle *urh =
             mhd_container_of(k, struct MHD_UpgradeResponseHandle, link);
-        if (urh->conn->daemon == d && !urh->app_closed) {
+        if (urh->conn->cfg->daemon == d && !urh->app_closed) {
             int fd = urh->conn->relay != NULL ? mhd_relay_app_fd(urh->conn) : urh->conn->fd;
             (void)shutdown(fd, SHUT_RDWR);
         }
@@ -174,7 +174,7 @@ static enum MHD_Result upgrade_close(struct MHD_UpgradeResponseHandle *urh)
     pthread_cond_broadcast(&app_closed_cond);
     struct MHD_Connection *c = urh->conn;
     if (c != NULL)
-        mhd_worker_post_resume(c->worker, c); /* the worker closes it and frees urh */
+        mhd_worker_post_resume(c->worker, &c->item); /* the worker closes it and frees urh */
     pthread_mutex_unlock(&upgrade_lock);
     if (c == NULL)
         mhd_free(urh); /* the daemon closed the connection already */

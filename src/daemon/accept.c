@@ -113,9 +113,9 @@ enum MHD_Result mhd_daemon_admit(struct MHD_Daemon *d, struct mhd_worker *w, int
     if (target != w && mhd_daemon_is_tpc(d))
         mhd_tpc_post_conn(d, target, c);
     else if (target != w)
-        mhd_worker_post_conn(target, c);
+        mhd_worker_post_conn(target, &c->item);
     else if (is_external_add(from_app, w))
-        mhd_worker_post_conn(w, c);
+        mhd_worker_post_conn(w, &c->item);
     else
         mhd_conn_start(c);
     return MHD_YES;
@@ -128,18 +128,28 @@ refuse:
     return MHD_NO;
 }
 
+bool mhd_daemon_at_limit(const struct mhd_worker *w)
+{
+    const struct MHD_Daemon *d = w->cfg->daemon;
+    if (mhd_daemon_is_tpc(d))
+        return atomic_load_explicit(&d->tpc_active, memory_order_relaxed) >= d->cfg.conn_limit;
+    if (w->distributes)
+        return atomic_load_explicit(&d->admitted, memory_order_relaxed) >= d->cfg.conn_limit;
+    return w->n_conns >= w->conn_limit;
+}
+
 /* Accepts one pending connection unless the daemon is quiesced or the
  * worker at its limit; -1 otherwise, with errno 0 when it should not
  * accept now. */
 static int take_pending(struct mhd_worker *w, struct sockaddr_storage *ss, socklen_t *len)
 {
-    struct MHD_Daemon *d = w->daemon;
+    struct MHD_Daemon *d = w->cfg->daemon;
     if (atomic_load(&d->cfg.quiesced)) {
         mhd_worker_listen_drop(w);
         errno = 0;
         return -1;
     }
-    if (mhd_worker_at_limit(w)) {
+    if (mhd_daemon_at_limit(w)) {
         mhd_worker_listen_pause(w, true);
         errno = 0;
         return -1;
@@ -157,7 +167,7 @@ static int take_pending(struct mhd_worker *w, struct sockaddr_storage *ss, sockl
 
 bool mhd_daemon_accept(struct mhd_worker *w)
 {
-    struct MHD_Daemon *d = w->daemon;
+    struct MHD_Daemon *d = w->cfg->daemon;
     for (int i = 0; i < ACCEPT_BATCH; i++) {
         struct sockaddr_storage ss;
         socklen_t len = sizeof(ss);
@@ -195,7 +205,7 @@ static struct mhd_worker *pick_worker(struct MHD_Daemon *d, int fd)
     unsigned int n = d->n_workers;
     unsigned int start = (unsigned int)fd % n;
     if (mhd_daemon_is_tpc(d))
-        return mhd_worker_at_limit(&d->workers[0]) ? NULL : &d->workers[0];
+        return mhd_daemon_at_limit(&d->workers[0]) ? NULL : &d->workers[0];
     for (unsigned int i = 0; i < n; i++) {
         struct mhd_worker *w = &d->workers[(start + i) % n];
         if (atomic_load_explicit(&w->n_conns_public, memory_order_relaxed) < w->conn_limit)

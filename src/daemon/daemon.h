@@ -22,6 +22,7 @@
 #include "util/log.h"
 
 struct mhd_worker;
+struct mhd_worker_ops;
 struct mhd_iplimit;
 
 struct MHD_Daemon {
@@ -104,6 +105,38 @@ bool mhd_daemon_accept(struct mhd_worker *w);
  * for MHD_add_connection. Returns MHD_YES when the connection was admitted. */
 enum MHD_Result mhd_daemon_admit(struct MHD_Daemon *d, struct mhd_worker *w, int fd,
                                  const struct sockaddr *addr, socklen_t addr_len, bool from_app);
+
+/* True when `w` may not take another connection: the worker's share of
+ * the limit, the daemon's limit for a worker that accepts for a pool or
+ * for the listener of a thread-per-connection daemon. */
+bool mhd_daemon_at_limit(const struct mhd_worker *w);
+
+/* What the daemon's workers call (worker_ops.c): the items are
+ * connections; the listener of a thread-per-connection daemon plans its
+ * waits and hands out connections (tpc_listen.c). */
+extern const struct mhd_worker_ops mhd_daemon_worker_ops;
+extern const struct mhd_worker_ops mhd_daemon_tpc_listener_ops;
+
+/* Thread per connection (tpc.c). mhd_tpc_take_worker() returns a waiting
+ * connection thread's worker, or starts a new one, reserved for one new
+ * connection; the caller posts the connection to it with
+ * mhd_tpc_post_conn(). mhd_tpc_stop() stops every connection thread and
+ * returns when they have all exited. */
+bool mhd_tpc_init(struct MHD_Daemon *d);
+struct mhd_worker *mhd_tpc_take_worker(struct MHD_Daemon *d);
+void mhd_tpc_post_conn(struct MHD_Daemon *d, struct mhd_worker *w, struct MHD_Connection *c);
+void mhd_tpc_connection_gone(struct MHD_Daemon *d);
+void mhd_tpc_stop(struct MHD_Daemon *d);
+/* Wakes every connection thread (quiesce: waiting ones let go of the listen
+ * socket, busy ones tell their connection to drain). */
+void mhd_tpc_wake_all(struct MHD_Daemon *d);
+
+/* The listener of a thread-per-connection daemon (tpc_listen.c): before
+ * each wait, mhd_tpc_listener_plan() decides whether it polls the listen
+ * socket and returns how long it may wait at most (-1: no limit);
+ * mhd_tpc_listener_ready() handles a pending connection. */
+int64_t mhd_tpc_listener_plan(struct mhd_worker *w);
+void mhd_tpc_listener_ready(struct mhd_worker *w);
 
 /* Per-IP connection counting; the limit is d->cfg.per_ip_limit. */
 bool mhd_iplimit_create(struct MHD_Daemon *d);

@@ -145,10 +145,12 @@ static bool start_workers(struct MHD_Daemon *d)
          * everybody. An accepting worker keeps a connection unless it is
          * busier than the least busy one, which then gets it. */
         bool accepts = ops == &mhd_poller_epoll || i == 0;
-        if (!mhd_worker_init(w, d, kind, ops, accepts))
+        const struct mhd_worker_ops *wops =
+            mhd_daemon_is_tpc(d) && accepts ? &mhd_daemon_tpc_listener_ops : &mhd_daemon_worker_ops;
+        if (!mhd_worker_init(w, &d->cfg, wops, kind, ops,
+                             accepts ? d->listen_fd : MHD_INVALID_SOCKET))
             return false;
         w->distributes = n > 1;
-        w->tpc_listener = mhd_daemon_is_tpc(d) && accepts;
         d->n_workers = i + 1;
         w->index = i;
         w->conn_limit = limit / n + (i < limit % n ? 1 : 0);

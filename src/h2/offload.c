@@ -115,7 +115,7 @@ static void *helper_main(void *arg)
         pthread_mutex_lock(&o->lock);
         mhd_list_push_back(&o->done, &s->jlink);
         pthread_mutex_unlock(&o->lock);
-        mhd_worker_post_resume(carrier->worker, carrier);
+        mhd_worker_post_resume(carrier->worker, &carrier->item);
         pthread_mutex_lock(&o->lock);
     }
     pthread_mutex_unlock(&o->lock);
@@ -291,9 +291,9 @@ static void returned(struct mhd_h2_stream *s)
         s->pull_ready = true;
     if (s->timeout_due) {
         s->timeout_due = false;
-        mhd_timeout_set(h->c->worker, h->c, s->timeout_ms);
+        mhd_timeout_set(h->c->worker, &h->c->item, s->timeout_ms);
     }
-    mhd_h2_hold(s, c->suspended);
+    mhd_h2_hold(s, c->item.suspended);
     replay(s);
     if (s->inbox_lost && !s->finished) {
         s->inbox_lost = false;
@@ -367,7 +367,7 @@ void mhd_h2_offload_stop(struct mhd_h2 *h)
     while ((k = mhd_list_first(&o->done)) != NULL)
         drop(mhd_container_of(k, struct mhd_h2_stream, jlink));
     /* The threads' last kick must not outlive the carrier. */
-    mhd_worker_cancel_resume(h->c->worker, h->c);
+    mhd_worker_cancel_resume(h->c->worker, &h->c->item);
 }
 
 void mhd_h2_offload_free(struct mhd_h2 *h)

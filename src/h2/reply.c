@@ -169,8 +169,8 @@ static ssize_t read_body(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t l
         if (n == 0) {
             /* Nothing yet: asked again after a pause (backoff.c). */
             s->deferred = true;
-            if (!c->suspended)
-                mhd_backoff_wait(c->worker, c);
+            if (!c->item.suspended)
+                mhd_backoff_wait(c->worker, &c->item);
             return NGHTTP2_ERR_DEFERRED;
         }
         if (n == MHD_CONTENT_READER_END_OF_STREAM ||
@@ -187,13 +187,13 @@ static ssize_t read_body(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t l
             return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
         }
     }
-    if (c->backoff_ms != 0)
-        mhd_backoff_reset(c);
+    if (c->item.backoff_ms != 0)
+        mhd_backoff_reset(&c->item);
     tx->body_pos += (uint64_t)n;
     if (size != MHD_SIZE_UNKNOWN && tx->body_pos >= size)
         end = true;
     if (n > 0 && s->h->held == 0)
-        mhd_timeout_touch(s->h->c->worker, s->h->c);
+        mhd_timeout_touch(s->h->c->worker, &s->h->c->item);
     if (end) {
         *flags |= NGHTTP2_DATA_FLAG_EOF;
         s->body_eof = true;
@@ -241,7 +241,7 @@ bool mhd_h2_submit_reply(struct mhd_h2_stream *s)
     if (n < 0 || list_size(list, n) > mhd_conn_pool_free_space(c)) {
         if (c->rq.error_reply)
             return false;
-        mhd_dlog(c->daemon, "The reply does not fit in the connection's memory");
+        mhd_cfg_log(c->cfg, "The reply does not fit in the connection's memory");
         mhd_response_unref(c->tx.resp);
         c->tx.resp = mhd_conn_error_response(MHD_HTTP_INTERNAL_SERVER_ERROR);
         c->tx.status = MHD_HTTP_INTERNAL_SERVER_ERROR;

@@ -88,7 +88,7 @@ static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *
          * While a stream is suspended (a long poll) or its handler runs
          * (thread per connection) there is none. */
         if (h->held == 0)
-            mhd_timeout_touch(h->c->worker, h->c);
+            mhd_timeout_touch(h->c->worker, &h->c->item);
         if (s == NULL)
             break;
         if (frame->headers.cat == NGHTTP2_HCAT_REQUEST)
@@ -98,7 +98,7 @@ static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *
         break;
     case NGHTTP2_DATA:
         if (h->held == 0)
-            mhd_timeout_touch(h->c->worker, h->c);
+            mhd_timeout_touch(h->c->worker, &h->c->item);
         if (s != NULL && end)
             mhd_h2_stream_end(s);
         break;
@@ -144,8 +144,8 @@ static int on_frame_not_send(nghttp2_session *ng, const nghttp2_frame *frame, in
     if (lib_error == NGHTTP2_ERR_STREAM_CLOSED || lib_error == NGHTTP2_ERR_STREAM_CLOSING ||
         lib_error == NGHTTP2_ERR_SESSION_CLOSING)
         return 0;
-    mhd_dlog(h->c->daemon, "HTTP/2: a frame for stream %d was not sent: %s", (int)id,
-             nghttp2_strerror(lib_error));
+    mhd_cfg_log(h->c->cfg, "HTTP/2: a frame for stream %d was not sent: %s", (int)id,
+                nghttp2_strerror(lib_error));
     if (lib_error == NGHTTP2_ERR_HEADER_COMP) {
         h->failed = true;
         if (nghttp2_session_terminate_session(ng, NGHTTP2_INTERNAL_ERROR) != 0)
@@ -245,7 +245,7 @@ static bool gather(struct mhd_h2 *h)
         const uint8_t *p;
         ssize_t n = nghttp2_session_mem_send(h->ng, &p);
         if (n < 0) {
-            mhd_dlog(h->c->daemon, "HTTP/2: %s", nghttp2_strerror((int)n));
+            mhd_cfg_log(h->c->cfg, "HTTP/2: %s", nghttp2_strerror((int)n));
             return false;
         }
         if (n == 0)
@@ -311,7 +311,7 @@ static enum read_result feed(struct mhd_h2 *h, const char *buf, size_t len)
         /* A flood, out of memory, a callback that failed: the session is
          * beyond use (a protocol error is not reported here; nghttp2
          * answers it with GOAWAY and stops reading). */
-        mhd_dlog(h->c->daemon, "HTTP/2: closing a connection: %s", nghttp2_strerror((int)rv));
+        mhd_cfg_log(h->c->cfg, "HTTP/2: closing a connection: %s", nghttp2_strerror((int)rv));
         h->failed = h->dead = true;
         return READ_END;
     }
@@ -388,7 +388,7 @@ static void free_finished(struct mhd_h2 *h)
     struct mhd_link *k = mhd_list_first(&h->streams);
     while (k != NULL) {
         struct mhd_link *next = mhd_list_next(&h->streams, k);
-        struct mhd_h2_stream *s = mhd_container_of(k, struct mhd_h2_stream, c.link);
+        struct mhd_h2_stream *s = mhd_container_of(k, struct mhd_h2_stream, c.item.link);
         if (s->finished)
             mhd_h2_stream_free(s);
         k = next;
@@ -502,13 +502,13 @@ static bool session_start(struct MHD_Connection *c)
     h->c = c;
     mhd_list_init(&h->streams);
     mhd_list_init(&h->runnable);
-    bool tolerant = c->daemon->cfg.discipline < 0;
+    bool tolerant = c->cfg->discipline < 0;
     if (nghttp2_session_server_new3(&h->ng, callbacks, h, tolerant ? lenient : options,
                                     &mhd_h2_mem) != 0) {
         mhd_free(h);
         return false;
     }
-    const struct mhd_config *cfg = &c->daemon->cfg;
+    const struct mhd_config *cfg = c->cfg;
     /* A stream's window is what its request object can hold of the body
      * besides its head; the head itself is bounded by the memory limit. */
     uint32_t window = (uint32_t)(cfg->pool_size / 2);
@@ -563,7 +563,7 @@ static void session_close(struct MHD_Connection *c, enum MHD_RequestTerminationC
         (void)flush(h);
     }
     for (struct mhd_link *k = mhd_list_first(&h->streams); k; k = mhd_list_next(&h->streams, k)) {
-        struct mhd_h2_stream *s = mhd_container_of(k, struct mhd_h2_stream, c.link);
+        struct mhd_h2_stream *s = mhd_container_of(k, struct mhd_h2_stream, c.item.link);
         if (!s->finished) {
             mhd_conn_notify_completed(&s->c, why);
             mhd_h2_stream_closed(s, NGHTTP2_CANCEL);
@@ -579,7 +579,7 @@ static void session_release(struct MHD_Connection *c)
     mhd_h2_offload_free(h);
     struct mhd_link *k;
     while ((k = mhd_list_first(&h->streams)) != NULL)
-        mhd_h2_stream_free(mhd_container_of(k, struct mhd_h2_stream, c.link));
+        mhd_h2_stream_free(mhd_container_of(k, struct mhd_h2_stream, c.item.link));
     nghttp2_session_del(h->ng);
     mhd_free(h->out);
     mhd_free(h);

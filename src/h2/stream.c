@@ -24,17 +24,17 @@ struct mhd_h2_stream *mhd_h2_stream_new(struct mhd_h2 *h, int32_t id)
     if (s == NULL)
         return NULL;
     struct MHD_Connection *c = &s->c, *carrier = h->c;
-    mhd_link_init(&c->link);
-    mhd_link_init(&c->tlink);
-    mhd_link_init(&c->qlink);
-    mhd_link_init(&c->rslink);
-    mhd_link_init(&c->blink);
+    mhd_link_init(&c->item.link);
+    mhd_link_init(&c->item.tlink);
+    mhd_link_init(&c->item.qlink);
+    mhd_link_init(&c->item.rslink);
+    mhd_link_init(&c->item.blink);
     mhd_link_init(&s->rlink);
     c->worker = carrier->worker;
-    c->daemon = carrier->daemon;
+    c->cfg = carrier->cfg;
     c->fd = -1;
-    c->item.fd = -1;
-    c->item.index = -1;
+    c->item.poll.fd = -1;
+    c->item.poll.index = -1;
     mhd_xport_init_plain(&c->xp, -1);
     c->carrier = carrier;
     c->proto = &mhd_h2_stream_protocol;
@@ -48,7 +48,7 @@ struct mhd_h2_stream *mhd_h2_stream_new(struct mhd_h2 *h, int32_t id)
     }
     s->h = h;
     s->id = id;
-    mhd_list_push_back(&h->streams, &c->link);
+    mhd_list_push_back(&h->streams, &c->item.link);
     h->live++;
     return s;
 }
@@ -58,7 +58,7 @@ void mhd_h2_stream_free(struct mhd_h2_stream *s)
     struct MHD_Connection *c = &s->c;
     if (!s->finished)
         mhd_h2_stream_closed(s, NGHTTP2_CANCEL);
-    mhd_list_remove(&c->link);
+    mhd_list_remove(&c->item.link);
     mhd_conn_pool_give(c);
     mhd_free(s->pull);
     mhd_free(s->inbox);
@@ -398,12 +398,12 @@ void mhd_h2_stream_closed(struct mhd_h2_stream *s, uint32_t error_code)
     }
     if (mhd_link_is_linked(&s->rlink))
         mhd_list_remove(&s->rlink);
-    if (c->in_ready) {
-        mhd_list_remove(&c->qlink);
-        c->in_ready = false;
+    if (c->item.in_ready) {
+        mhd_list_remove(&c->item.qlink);
+        c->item.in_ready = false;
     }
-    mhd_backoff_reset(c);
-    mhd_worker_cancel_resume(c->worker, c);
+    mhd_backoff_reset(&c->item);
+    mhd_worker_cancel_resume(c->worker, &c->item);
     c->state = CONN_CLOSED;
     nghttp2_session_set_stream_user_data(h->ng, s->id, NULL);
 }
@@ -477,7 +477,7 @@ static bool deliver(struct mhd_h2_stream *s)
         nghttp2_session_consume(s->h->ng, s->id, used);
         mhd_h2_flush_later(s->h);
     }
-    if (c->suspended)
+    if (c->item.suspended)
         return false;
     if (used == 0 && ((s->end_stream && s->spill_len == 0) || mhd_conn_pool_free_space(c) == 0)) {
         /* Everything is here, or nothing more fits, and the handler took
@@ -493,13 +493,13 @@ void mhd_h2_stream_run(struct mhd_h2_stream *s)
     struct MHD_Connection *c = &s->c;
     struct mhd_request *rq = &c->rq;
     size_t zero = 0, given;
-    while (!c->suspended && !s->finished && !s->busy) {
+    while (!c->item.suspended && !s->finished && !s->busy) {
         switch (c->state) {
         case CONN_FIRST_CALL:
             if (c->tx.resp == NULL || s->call_done) {
                 if (call(s, CALL_FIRST, NULL, &zero, &given) != CALLED)
                     return;
-                if (c->tx.resp == NULL && c->suspended)
+                if (c->tx.resp == NULL && c->item.suspended)
                     return;
             }
             if (c->tx.resp != NULL) {
@@ -536,7 +536,7 @@ void mhd_h2_stream_run(struct mhd_h2_stream *s)
                 submit(s);
                 return;
             }
-            if (!c->suspended)
+            if (!c->item.suspended)
                 mhd_conn_schedule(c); /* asked again on the next round */
             return;
         case CONN_SEND:
@@ -590,9 +590,9 @@ void mhd_h2_hold(struct mhd_h2_stream *s, bool on)
         /* A long poll keeps its connection, as a suspended HTTP/1.1
          * connection keeps its socket: no timeout while one waits. */
         if (s->h->held++ == 0)
-            mhd_timeout_detach(carrier);
+            mhd_timeout_detach(&carrier->item);
     } else if (--s->h->held == 0) {
-        mhd_timeout_touch(carrier->worker, carrier);
+        mhd_timeout_touch(carrier->worker, &carrier->item);
     }
 }
 
@@ -623,7 +623,7 @@ static void stream_set_timeout(struct MHD_Connection *c, uint64_t timeout_ms)
         s->timeout_ms = timeout_ms; /* applied when the call returns */
         s->timeout_due = true;
     } else {
-        mhd_timeout_set(carrier->worker, carrier, timeout_ms);
+        mhd_timeout_set(carrier->worker, &carrier->item, timeout_ms);
     }
 }
 

@@ -9,32 +9,30 @@
  * wait like this at once, so the list is scanned rather than kept sorted. */
 #include "loop/worker.h"
 
-#include "conn/conn.h"
-
 #define BACKOFF_FIRST_MS 1u
 #define BACKOFF_MAX_MS 100u
 
-void mhd_backoff_wait(struct mhd_worker *w, struct MHD_Connection *c)
+void mhd_backoff_wait(struct mhd_worker *w, struct mhd_item *it)
 {
-    uint32_t ms = c->backoff_ms == 0 ? BACKOFF_FIRST_MS : c->backoff_ms * 2;
-    c->backoff_ms = ms > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : ms;
-    c->backoff_until = w->now_ms + c->backoff_ms;
-    if (!mhd_link_is_linked(&c->blink))
-        mhd_list_push_back(&w->backoffs, &c->blink);
+    uint32_t ms = it->backoff_ms == 0 ? BACKOFF_FIRST_MS : it->backoff_ms * 2;
+    it->backoff_ms = ms > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : ms;
+    it->backoff_until = w->now_ms + it->backoff_ms;
+    if (!mhd_link_is_linked(&it->blink))
+        mhd_list_push_back(&w->backoffs, &it->blink);
 }
 
-void mhd_backoff_reset(struct MHD_Connection *c)
+void mhd_backoff_reset(struct mhd_item *it)
 {
-    c->backoff_ms = 0;
-    if (mhd_link_is_linked(&c->blink))
-        mhd_list_remove(&c->blink);
+    it->backoff_ms = 0;
+    if (mhd_link_is_linked(&it->blink))
+        mhd_list_remove(&it->blink);
 }
 
 int64_t mhd_backoff_next(const struct mhd_worker *w)
 {
     uint64_t best = UINT64_MAX;
     for (struct mhd_link *k = mhd_list_first(&w->backoffs); k; k = mhd_list_next(&w->backoffs, k)) {
-        uint64_t at = mhd_container_of(k, struct MHD_Connection, blink)->backoff_until;
+        uint64_t at = mhd_container_of(k, struct mhd_item, blink)->backoff_until;
         if (at < best)
             best = at;
     }
@@ -48,12 +46,12 @@ void mhd_backoff_expire(struct mhd_worker *w)
     struct mhd_link *k = mhd_list_first(&w->backoffs);
     while (k != NULL) {
         struct mhd_link *next = mhd_list_next(&w->backoffs, k);
-        struct MHD_Connection *c = mhd_container_of(k, struct MHD_Connection, blink);
-        if (c->backoff_until <= w->now_ms) {
+        struct mhd_item *it = mhd_container_of(k, struct mhd_item, blink);
+        if (it->backoff_until <= w->now_ms) {
             /* Off the list, but the delay is kept: it grows if the reader
              * has nothing again. */
             mhd_list_remove(k);
-            mhd_conn_schedule(c);
+            mhd_worker_schedule(w, it, false);
         }
         k = next;
     }

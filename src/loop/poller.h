@@ -27,9 +27,9 @@ struct mhd_poll_item {
     unsigned int interest; /* MHD_POLL_IN / _OUT, plus _EDGE */
     int index;             /* slot in a level backend's arrays, -1 if not registered */
     bool registered;
-    /* Called by the worker with the events of this item. NULL for the
-     * worker's own items (listen socket, wake-up) and for connections,
-     * which the worker knows. */
+    /* Called by the worker with the events of this item: a connection's
+     * socket, the relay's second one. NULL only for the worker's own items
+     * (listen socket, wake-up), which it handles itself. */
     void (*on_ready)(struct mhd_poll_item *it, unsigned int events);
 };
 

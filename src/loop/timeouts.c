@@ -4,46 +4,43 @@
  * of their own sit on a second list that is scanned; few programs set one. */
 #include "loop/worker.h"
 
-#include "conn/conn.h"
-#include "daemon/daemon.h"
-
-void mhd_timeout_detach(struct MHD_Connection *c)
+void mhd_timeout_detach(struct mhd_item *it)
 {
-    if (mhd_link_is_linked(&c->tlink))
-        mhd_list_remove(&c->tlink);
+    if (mhd_link_is_linked(&it->tlink))
+        mhd_list_remove(&it->tlink);
 }
 
-void mhd_timeout_touch(struct mhd_worker *w, struct MHD_Connection *c)
+void mhd_timeout_touch(struct mhd_worker *w, struct mhd_item *it)
 {
-    c->last_activity = w->now_ms;
-    if (c->timeout_ms == 0 || c->suspended) {
-        mhd_timeout_detach(c);
+    it->last_activity = w->now_ms;
+    if (it->timeout_ms == 0 || it->suspended) {
+        mhd_timeout_detach(it);
         return;
     }
-    struct mhd_list *l = c->own_timeout ? &w->timeouts_own : &w->timeouts;
-    if (mhd_link_is_linked(&c->tlink)) {
-        if (l->head.prev == &c->tlink)
+    struct mhd_list *l = it->own_timeout ? &w->timeouts_own : &w->timeouts;
+    if (mhd_link_is_linked(&it->tlink)) {
+        if (l->head.prev == &it->tlink)
             return; /* already the most recent */
-        mhd_list_remove(&c->tlink);
+        mhd_list_remove(&it->tlink);
     }
-    mhd_list_push_back(l, &c->tlink);
+    mhd_list_push_back(l, &it->tlink);
 }
 
-void mhd_timeout_set(struct mhd_worker *w, struct MHD_Connection *c, uint64_t timeout_ms)
+void mhd_timeout_set(struct mhd_worker *w, struct mhd_item *it, uint64_t timeout_ms)
 {
-    bool had_none = c->timeout_ms == 0;
-    mhd_timeout_detach(c);
-    c->timeout_ms = timeout_ms;
-    c->own_timeout = true;
+    bool had_none = it->timeout_ms == 0;
+    mhd_timeout_detach(it);
+    it->timeout_ms = timeout_ms;
+    it->own_timeout = true;
     if (had_none)
-        c->last_activity = w->now_ms;
-    if (timeout_ms != 0 && !c->suspended)
-        mhd_list_push_back(&w->timeouts_own, &c->tlink);
+        it->last_activity = w->now_ms;
+    if (timeout_ms != 0 && !it->suspended)
+        mhd_list_push_back(&w->timeouts_own, &it->tlink);
 }
 
-static uint64_t deadline(const struct MHD_Connection *c)
+static uint64_t deadline(const struct mhd_item *it)
 {
-    return c->last_activity + c->timeout_ms;
+    return it->last_activity + it->timeout_ms;
 }
 
 int64_t mhd_timeout_next(struct mhd_worker *w)
@@ -51,9 +48,9 @@ int64_t mhd_timeout_next(struct mhd_worker *w)
     uint64_t best = UINT64_MAX;
     struct mhd_link *k = mhd_list_first(&w->timeouts);
     if (k != NULL)
-        best = deadline(mhd_container_of(k, struct MHD_Connection, tlink));
+        best = deadline(mhd_container_of(k, struct mhd_item, tlink));
     for (k = mhd_list_first(&w->timeouts_own); k; k = mhd_list_next(&w->timeouts_own, k)) {
-        uint64_t dl = deadline(mhd_container_of(k, struct MHD_Connection, tlink));
+        uint64_t dl = deadline(mhd_container_of(k, struct mhd_item, tlink));
         if (dl < best)
             best = dl;
     }
@@ -66,17 +63,17 @@ void mhd_timeout_expire(struct mhd_worker *w)
 {
     struct mhd_link *k;
     while ((k = mhd_list_first(&w->timeouts)) != NULL) {
-        struct MHD_Connection *c = mhd_container_of(k, struct MHD_Connection, tlink);
-        if (deadline(c) > w->now_ms)
+        struct mhd_item *it = mhd_container_of(k, struct mhd_item, tlink);
+        if (deadline(it) > w->now_ms)
             break;
-        mhd_conn_close(c, MHD_REQUEST_TERMINATED_TIMEOUT_REACHED);
+        w->ops->expire(it);
     }
     k = mhd_list_first(&w->timeouts_own);
     while (k != NULL) {
         struct mhd_link *next = mhd_list_next(&w->timeouts_own, k);
-        struct MHD_Connection *c = mhd_container_of(k, struct MHD_Connection, tlink);
-        if (deadline(c) <= w->now_ms)
-            mhd_conn_close(c, MHD_REQUEST_TERMINATED_TIMEOUT_REACHED);
+        struct mhd_item *it = mhd_container_of(k, struct mhd_item, tlink);
+        if (deadline(it) <= w->now_ms)
+            w->ops->expire(it);
         k = next;
     }
 }

@@ -10,8 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conn/conn.h"
-#include "daemon/daemon.h"
 #include "http/http.h"
 #include "util/alloc.h"
 #include "util/sys.h"
@@ -55,11 +53,12 @@ static bool open_wake(struct mhd_worker *w)
 #endif
 }
 
-bool mhd_worker_init(struct mhd_worker *w, struct MHD_Daemon *d, enum mhd_worker_kind kind,
-                     const struct mhd_poller_ops *ops, bool accepts)
+bool mhd_worker_init(struct mhd_worker *w, struct mhd_config *cfg, const struct mhd_worker_ops *ops,
+                     enum mhd_worker_kind kind, const struct mhd_poller_ops *poller, int listen_fd)
 {
     memset(w, 0, sizeof(*w));
-    w->daemon = d;
+    w->cfg = cfg;
+    w->ops = ops;
     w->kind = kind;
     w->wake_fd = -1;
     w->listen_item.fd = -1;
@@ -82,8 +81,8 @@ bool mhd_worker_init(struct mhd_worker *w, struct MHD_Daemon *d, enum mhd_worker
     w->date_sec = (time_t)-1;
     if (pthread_mutex_init(&w->lock, NULL) != 0)
         return false;
-    if (!mhd_poller_init(&w->poller, ops)) {
-        mhd_dlog(d, "Cannot create the %s poller: %s", ops->name, strerror(errno));
+    if (!mhd_poller_init(&w->poller, poller)) {
+        mhd_cfg_log(cfg, "Cannot create the %s poller: %s", poller->name, strerror(errno));
         pthread_mutex_destroy(&w->lock);
         return false;
     }
@@ -91,21 +90,21 @@ bool mhd_worker_init(struct mhd_worker *w, struct MHD_Daemon *d, enum mhd_worker
      * external loop gets one when asked for (MHD_USE_ITC, implied by
      * MHD_ALLOW_SUSPEND_RESUME): it is then part of the descriptors the
      * application waits on, so a resume from another thread wakes it. */
-    bool wake = kind != WORKER_EXTERNAL || (d->cfg.flags & MHD_USE_ITC);
+    bool wake = kind != WORKER_EXTERNAL || (cfg->flags & MHD_USE_ITC);
     if (wake && !open_wake(w)) {
-        mhd_dlog(d, "Cannot create the wake-up channel: %s", strerror(errno));
+        mhd_cfg_log(cfg, "Cannot create the wake-up channel: %s", strerror(errno));
         mhd_worker_deinit(w);
         return false;
     }
-    if (accepts && d->listen_fd != MHD_INVALID_SOCKET) {
-        w->listen_item.fd = d->listen_fd;
+    if (listen_fd != MHD_INVALID_SOCKET) {
+        w->listen_item.fd = listen_fd;
         w->listen_item.interest = MHD_POLL_IN;
         /* Several epoll workers share the listen socket: the kernel wakes
          * one of them per connection. */
-        if (ops == &mhd_poller_epoll && d->cfg.pool_threads > 1)
+        if (poller == &mhd_poller_epoll && cfg->pool_threads > 1)
             w->listen_item.interest |= MHD_POLL_EXCL;
         if (!mhd_poller_add(&w->poller, &w->listen_item)) {
-            mhd_dlog(d, "Cannot watch the listen socket: %s", strerror(errno));
+            mhd_cfg_log(cfg, "Cannot watch the listen socket: %s", strerror(errno));
             mhd_worker_deinit(w);
             return false;
         }
@@ -116,19 +115,19 @@ bool mhd_worker_init(struct mhd_worker *w, struct MHD_Daemon *d, enum mhd_worker
 /* The worker this thread runs, for mhd_worker_is_current(). */
 static _Thread_local struct mhd_worker *current_worker;
 
-/* Takes the first connection off the resume queue; NULL when it is empty. */
-static struct MHD_Connection *take_resumed(struct mhd_worker *w)
+/* Takes the first item off the resume queue; NULL when it is empty. */
+static struct mhd_item *take_resumed(struct mhd_worker *w)
 {
-    struct MHD_Connection *c = NULL;
+    struct mhd_item *it = NULL;
     pthread_mutex_lock(&w->lock);
     struct mhd_link *k = mhd_list_first(&w->resumed);
     if (k != NULL) {
         mhd_list_remove(k);
-        c = mhd_container_of(k, struct MHD_Connection, rslink);
-        c->resume_posted = false;
+        it = mhd_container_of(k, struct mhd_item, rslink);
+        it->resume_posted = false;
     }
     pthread_mutex_unlock(&w->lock);
-    return c;
+    return it;
 }
 
 /* Handles the posted resumes. They are taken one at a time under the lock:
@@ -139,10 +138,10 @@ static struct MHD_Connection *take_resumed(struct mhd_worker *w)
 static void run_resumes(struct mhd_worker *w)
 {
     for (unsigned int round = w->n_conns; round > 0; round--) {
-        struct MHD_Connection *c = take_resumed(w);
-        if (c == NULL)
+        struct mhd_item *it = take_resumed(w);
+        if (it == NULL)
             return;
-        mhd_conn_resume_now(c);
+        w->ops->resume(it);
     }
     /* More were queued than the worker has connections (the requests of an
      * HTTP/2 connection are queued one by one): the rest go next round. */
@@ -166,21 +165,16 @@ static void close_all(struct mhd_worker *w)
     struct mhd_link *k;
     while ((k = mhd_list_first(&incoming)) != NULL) {
         mhd_list_remove(k);
-        mhd_conn_discard(mhd_container_of(k, struct MHD_Connection, qlink));
+        w->ops->discard(mhd_container_of(k, struct mhd_item, qlink));
     }
     run_resumes(w);
     while ((k = mhd_list_first(&w->conns)) != NULL) {
-        struct MHD_Connection *c = mhd_container_of(k, struct MHD_Connection, link);
-        /* A connection still suspended ends like the others (upstream
-         * panics here): the daemon can always be stopped. A resume posted
-         * for it until its completion callback returned is dropped. */
-        if (c->suspended && c->state != CONN_UPGRADED)
-            mhd_dlog(w->daemon, "Closing a suspended connection: the daemon stops");
-        if (c->state != CONN_CLOSED)
-            mhd_conn_close(c, MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN);
-        mhd_worker_cancel_resume(w, c);
-        mhd_list_remove(&c->qlink);
-        mhd_conn_destroy(c);
+        struct mhd_item *it = mhd_container_of(k, struct mhd_item, link);
+        /* A resume posted until the stop returned is dropped. */
+        w->ops->stop(it);
+        mhd_worker_cancel_resume(w, it);
+        mhd_list_remove(&it->qlink);
+        w->ops->destroy(it);
     }
     w->n_closed = 0;
 }
@@ -216,33 +210,33 @@ void mhd_worker_drain_wake(struct mhd_worker *w)
     (void)n;
 }
 
-void mhd_worker_post_conn(struct mhd_worker *w, struct MHD_Connection *c)
+void mhd_worker_post_conn(struct mhd_worker *w, struct mhd_item *it)
 {
     pthread_mutex_lock(&w->lock);
-    mhd_list_push_back(&w->incoming, &c->qlink);
+    mhd_list_push_back(&w->incoming, &it->qlink);
     atomic_store(&w->posted, true);
     pthread_mutex_unlock(&w->lock);
     mhd_worker_wake(w);
 }
 
-void mhd_worker_post_resume(struct mhd_worker *w, struct MHD_Connection *c)
+void mhd_worker_post_resume(struct mhd_worker *w, struct mhd_item *it)
 {
     pthread_mutex_lock(&w->lock);
-    if (!c->resume_posted) {
-        c->resume_posted = true;
-        mhd_list_push_back(&w->resumed, &c->rslink);
+    if (!it->resume_posted) {
+        it->resume_posted = true;
+        mhd_list_push_back(&w->resumed, &it->rslink);
         atomic_store(&w->posted, true);
     }
     pthread_mutex_unlock(&w->lock);
     mhd_worker_wake(w);
 }
 
-void mhd_worker_cancel_resume(struct mhd_worker *w, struct MHD_Connection *c)
+void mhd_worker_cancel_resume(struct mhd_worker *w, struct mhd_item *it)
 {
     pthread_mutex_lock(&w->lock);
-    if (c->resume_posted) {
-        c->resume_posted = false;
-        mhd_list_remove(&c->rslink);
+    if (it->resume_posted) {
+        it->resume_posted = false;
+        mhd_list_remove(&it->rslink);
     }
     pthread_mutex_unlock(&w->lock);
 }
@@ -259,7 +253,7 @@ void mhd_worker_run_posted(struct mhd_worker *w)
     struct mhd_link *k;
     while ((k = mhd_list_first(&incoming)) != NULL) {
         mhd_list_remove(k);
-        mhd_conn_start(mhd_container_of(k, struct MHD_Connection, qlink));
+        w->ops->start(mhd_container_of(k, struct mhd_item, qlink));
     }
     run_resumes(w);
 }
@@ -294,7 +288,7 @@ void mhd_worker_drain_at(struct mhd_worker *w, uint64_t at)
 
 static bool quiesce_unseen(const struct mhd_worker *w)
 {
-    return !w->quiesce_seen && atomic_load_explicit(&w->daemon->cfg.quiesced, memory_order_acquire);
+    return !w->quiesce_seen && atomic_load_explicit(&w->cfg->quiesced, memory_order_acquire);
 }
 
 /* Tells every connection that the daemon is quiesced: when the worker first
@@ -311,17 +305,7 @@ static void drain(struct mhd_worker *w)
     }
     w->drain_at = 0;
     for (struct mhd_link *k = mhd_list_first(&w->conns); k; k = mhd_list_next(&w->conns, k))
-        mhd_conn_quiesce(mhd_container_of(k, struct MHD_Connection, link));
-}
-
-bool mhd_worker_at_limit(const struct mhd_worker *w)
-{
-    const struct MHD_Daemon *d = w->daemon;
-    if (mhd_daemon_is_tpc(d))
-        return atomic_load_explicit(&d->tpc_active, memory_order_relaxed) >= d->cfg.conn_limit;
-    if (w->distributes)
-        return atomic_load_explicit(&d->admitted, memory_order_relaxed) >= d->cfg.conn_limit;
-    return w->n_conns >= w->conn_limit;
+        w->ops->quiesce(mhd_container_of(k, struct mhd_item, link));
 }
 
 bool mhd_worker_is_current(const struct mhd_worker *w)
@@ -364,22 +348,16 @@ static void dispatch(struct mhd_worker *w, struct mhd_poll_event *ev, int n)
             accept_ready = true;
         } else if (it == &w->wake_item) {
             mhd_worker_drain_wake(w);
-            if (atomic_load_explicit(&w->daemon->cfg.quiesced, memory_order_acquire))
+            if (atomic_load_explicit(&w->cfg->quiesced, memory_order_acquire))
                 mhd_worker_listen_drop(w);
-            else if (w->listen_paused && !w->listen_retry_at && !mhd_worker_at_limit(w))
+            else if (w->listen_paused && !w->listen_retry_at && !w->ops->at_limit(w))
                 mhd_worker_listen_pause(w, false);
-        } else if (it->on_ready != NULL) {
-            it->on_ready(it, ev[i].events);
         } else {
-            struct MHD_Connection *c = mhd_container_of(it, struct MHD_Connection, item);
-            if (c->state != CONN_CLOSED)
-                mhd_conn_on_events(c, ev[i].events);
+            it->on_ready(it, ev[i].events);
         }
     }
-    if (accept_ready && w->tpc_listener)
-        mhd_tpc_listener_ready(w);
-    else if (accept_ready)
-        mhd_daemon_accept(w);
+    if (accept_ready)
+        w->ops->accept(w);
 }
 
 static void process_ready(struct mhd_worker *w)
@@ -392,9 +370,9 @@ static void process_ready(struct mhd_worker *w)
     struct mhd_link *k;
     while ((k = mhd_list_first(&batch)) != NULL) {
         mhd_list_remove(k);
-        struct MHD_Connection *c = mhd_container_of(k, struct MHD_Connection, qlink);
-        c->in_ready = false;
-        mhd_conn_process(c);
+        struct mhd_item *it = mhd_container_of(k, struct mhd_item, qlink);
+        it->in_ready = false;
+        w->ops->process(it);
     }
 }
 
@@ -404,7 +382,7 @@ static void cleanup(struct mhd_worker *w)
     while ((k = mhd_list_first(&w->closed)) != NULL) {
         mhd_list_remove(k);
         w->n_closed--;
-        mhd_conn_destroy(mhd_container_of(k, struct MHD_Connection, qlink));
+        w->ops->destroy(mhd_container_of(k, struct mhd_item, qlink));
     }
 }
 
@@ -412,8 +390,8 @@ bool mhd_worker_run_once(struct mhd_worker *w, int64_t max_wait_ms)
 {
     mhd_worker_update_clock(w);
     int64_t t = mhd_worker_next_timeout(w);
-    if (w->tpc_listener) {
-        int64_t g = mhd_tpc_listener_plan(w);
+    if (w->ops->plan != NULL) {
+        int64_t g = w->ops->plan(w);
         if (g >= 0 && (t < 0 || g < t))
             t = g;
     }
@@ -424,7 +402,7 @@ bool mhd_worker_run_once(struct mhd_worker *w, int64_t max_wait_ms)
     struct mhd_poll_event ev[EVENTS_PER_WAIT];
     int n = w->poller.ops->wait(&w->poller, (int)t, ev, EVENTS_PER_WAIT);
     if (n < 0) {
-        mhd_dlog(w->daemon, "%s() failed: %s", w->poller.ops->name, strerror(errno));
+        mhd_cfg_log(w->cfg, "%s() failed: %s", w->poller.ops->name, strerror(errno));
         return false;
     }
     mhd_worker_update_clock(w);
@@ -480,16 +458,16 @@ bool mhd_worker_spawn(struct mhd_worker *w, void *(*fn)(void *), void *arg, pthr
     pthread_attr_t attr;
     if (pthread_attr_init(&attr) != 0)
         return false;
-    size_t stack = w->daemon->cfg.thread_stack;
+    size_t stack = w->cfg->thread_stack;
     if (stack != 0 && pthread_attr_setstacksize(&attr, stack) != 0) {
-        mhd_dlog(w->daemon, "Cannot use a thread stack of %zu bytes", stack);
+        mhd_cfg_log(w->cfg, "Cannot use a thread stack of %zu bytes", stack);
         pthread_attr_destroy(&attr);
         return false;
     }
     int rc = pthread_create(tid, &attr, fn, arg);
     pthread_attr_destroy(&attr);
     if (rc != 0) {
-        mhd_dlog(w->daemon, "Cannot start a thread: %s", strerror(rc));
+        mhd_cfg_log(w->cfg, "Cannot start a thread: %s", strerror(rc));
         return false;
     }
 #ifdef HAVE_PTHREAD_SETNAME_NP

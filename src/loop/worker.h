@@ -6,7 +6,14 @@
  * to its queue (new connections from MHD_add_connection, resumed
  * connections) and waking it. Each loop iteration runs named phases:
  * wait, accept, process ready connections, run posted work, expire
- * timeouts, clean up. */
+ * timeouts, clean up.
+ *
+ * The loop knows neither connections nor the daemon. What it runs are
+ * items (struct mhd_item, embedded in each connection): it keeps them on
+ * its lists and timers and calls them through the table of operations
+ * the daemon hands each worker when it makes it (struct mhd_worker_ops);
+ * a ready descriptor calls its poll item's on_ready. What it needs of the
+ * daemon's configuration it reads from struct mhd_config (src/config). */
 #ifndef MHD_LOOP_WORKER_H
 #define MHD_LOOP_WORKER_H
 
@@ -16,16 +23,67 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "config/config.h"
 #include "loop/poller.h"
+#include "util/alloc.h"
 #include "util/list.h"
 
-struct MHD_Daemon;
-struct MHD_Connection;
+struct mhd_worker;
 
 enum mhd_worker_kind {
     WORKER_EXTERNAL, /* driven by the application through MHD_run* */
     WORKER_THREAD,   /* internal polling thread, alone or in a pool */
     WORKER_TPC_CONN  /* thread per connection: one connection at a time */
+};
+
+/* What a worker keeps of each item it runs (a connection, or a request of
+ * an HTTP/2 connection): its descriptor, its places on the worker's lists,
+ * and its timers. Touched by the worker's thread only. */
+struct mhd_item {
+    struct mhd_poll_item poll;
+    struct mhd_link link;   /* in worker->conns */
+    struct mhd_link tlink;  /* in a timeout list */
+    struct mhd_link qlink;  /* in worker->ready / yielded / closed / incoming */
+    struct mhd_link rslink; /* in worker->resumed */
+    struct mhd_link blink;  /* in worker->backoffs: waiting to be asked again */
+    uint64_t last_activity;
+    uint64_t timeout_ms;    /* 0: never times out */
+    uint64_t backoff_until; /* when it is scheduled again (mhd_backoff_wait) */
+    uint32_t backoff_ms;    /* the current delay; 0 after the last reset */
+    bool own_timeout;       /* set by mhd_timeout_set, not the daemon's */
+    bool suspended;         /* neither timed nor processed until resumed */
+    bool in_ready;          /* queued in worker->ready or worker->yielded */
+    bool resume_posted;     /* queued in worker->resumed */
+};
+
+/* What a worker calls: handed down by the daemon, which decides what its
+ * items are and when its listen socket may take more. One table per kind
+ * of worker; every entry is set unless said otherwise. */
+struct mhd_worker_ops {
+    /* The listen socket is readable: accept what waits, as far as the
+     * limits allow. */
+    void (*accept)(struct mhd_worker *w);
+    /* Before each wait: whether to poll the listen socket, and the longest
+     * wait in milliseconds (-1: no limit). NULL: nothing to plan. */
+    int64_t (*plan)(struct mhd_worker *w);
+    /* True when `w` may not take another connection now. */
+    bool (*at_limit)(const struct mhd_worker *w);
+    /* An item posted by another thread (mhd_worker_post_conn) begins. */
+    void (*start)(struct mhd_item *it);
+    /* A scheduled item runs as far as it goes. */
+    void (*process)(struct mhd_item *it);
+    /* A resume was posted for the item (mhd_worker_post_resume). */
+    void (*resume)(struct mhd_item *it);
+    /* The item stayed idle for its timeout: it closes. */
+    void (*expire)(struct mhd_item *it);
+    /* The daemon quiesces (again when the drain timer falls due). */
+    void (*quiesce)(struct mhd_item *it);
+    /* The worker stops: the item ends now (it is destroyed next). */
+    void (*stop)(struct mhd_item *it);
+    /* A closed item (on worker->closed, or after stop) is freed. */
+    void (*destroy)(struct mhd_item *it);
+    /* An item posted but never started is freed. */
+    void (*discard)(struct mhd_item *it);
 };
 
 /* Recycled connection memory pools, kept per worker so no lock is taken.
@@ -43,7 +101,8 @@ struct mhd_pool_cache {
 };
 
 struct mhd_worker {
-    struct MHD_Daemon *daemon;
+    struct mhd_config *cfg;
+    const struct mhd_worker_ops *ops;
     enum mhd_worker_kind kind;
     unsigned int index;
     struct mhd_poller poller;
@@ -62,7 +121,7 @@ struct mhd_worker {
 
     uint64_t now_ms; /* monotonic clock, refreshed once per loop iteration */
 
-    struct mhd_list conns;      /* every connection of this worker */
+    struct mhd_list conns;      /* every item (connection) of this worker */
     struct mhd_list timeouts;   /* connections using the daemon timeout, oldest first */
     struct mhd_list timeouts_own; /* connections with their own timeout */
     struct mhd_list ready;      /* connections to process without waiting for I/O */
@@ -100,17 +159,17 @@ struct mhd_worker {
     struct mhd_poll_item park_listen_item;
     uint64_t park_retry_at; /* out of descriptors: accept again from then on */
     /* The listener of a thread-per-connection daemon (tpc_listen.c). */
-    bool tpc_listener;
     uint64_t tpc_grace_until;  /* 0, or when it hands out what still waits */
     unsigned int tpc_grace_accepts;
 };
 
-/* Sets up `w` for daemon `d` with the poller backend `ops`; `accepts` says
- * whether it polls the listen socket. False on failure (logged). */
-bool mhd_worker_init(struct mhd_worker *w, struct MHD_Daemon *d, enum mhd_worker_kind kind,
-                     const struct mhd_poller_ops *ops, bool accepts);
+/* Sets up `w` for the daemon of `cfg`, calling `ops`, with the poller
+ * backend `poller`; it polls `listen_fd` unless that is -1. False on
+ * failure (logged). */
+bool mhd_worker_init(struct mhd_worker *w, struct mhd_config *cfg, const struct mhd_worker_ops *ops,
+                     enum mhd_worker_kind kind, const struct mhd_poller_ops *poller, int listen_fd);
 
-/* Closes every connection (reporting DAEMON_SHUTDOWN) and frees resources.
+/* Stops and destroys every item (ops->stop, ops->destroy) and frees resources.
  * Called on the worker's thread or after it was joined. */
 void mhd_worker_deinit(struct mhd_worker *w);
 
@@ -146,15 +205,26 @@ void mhd_worker_wake(struct mhd_worker *w);
 /* Resets the wake-up channel after it fired. */
 void mhd_worker_drain_wake(struct mhd_worker *w);
 
-/* Posts a connection created on another thread to `w` and wakes it. */
-void mhd_worker_post_conn(struct mhd_worker *w, struct MHD_Connection *c);
+/* Posts an item created on another thread to `w` and wakes it. */
+void mhd_worker_post_conn(struct mhd_worker *w, struct mhd_item *it);
 
-/* Posts a resume request for `c` (owned by `w`) and wakes it. */
-void mhd_worker_post_resume(struct mhd_worker *w, struct MHD_Connection *c);
+/* Posts a resume request for `it` (owned by `w`) and wakes it. */
+void mhd_worker_post_resume(struct mhd_worker *w, struct mhd_item *it);
 
-/* Withdraws a resume posted for `c` that has not run yet (the connection
- * is closing). Worker thread only. */
-void mhd_worker_cancel_resume(struct mhd_worker *w, struct MHD_Connection *c);
+/* Withdraws a resume posted for `it` that has not run yet (the item is
+ * closing). Worker thread only. */
+void mhd_worker_cancel_resume(struct mhd_worker *w, struct mhd_item *it);
+
+/* Queues `it` for ops->process in this loop iteration or, with `next`, in
+ * the next one (after the others had their turn); nothing when it is
+ * queued already. Worker thread only. */
+static inline void mhd_worker_schedule(struct mhd_worker *w, struct mhd_item *it, bool next)
+{
+    if (it->in_ready)
+        return;
+    it->in_ready = true;
+    mhd_list_push_back(next ? &w->yielded : &w->ready, &it->qlink);
+}
 
 /* Runs posted work (new connections, resumes). Worker thread only. */
 void mhd_worker_run_posted(struct mhd_worker *w);
@@ -172,45 +242,22 @@ void mhd_worker_listen_drop(struct mhd_worker *w);
 
 /* Draining (the daemon is quiesced): looks at the worker's connections
  * again at `at` (monotonic ms) at the latest, telling each of them once more
- * (mhd_conn_quiesce). */
+ * (ops->quiesce). */
 void mhd_worker_drain_at(struct mhd_worker *w, uint64_t at);
 
 /* After running out of descriptors: polls the listen socket again after a
  * short delay even if no connection closes meanwhile. */
 void mhd_worker_listen_retry_later(struct mhd_worker *w);
 
-/* True when `w` may not take another connection (for the listener of a
- * thread-per-connection daemon: the daemon is at its limit). */
-bool mhd_worker_at_limit(const struct mhd_worker *w);
-
 /* True when the calling thread is the one running `w`. */
 bool mhd_worker_is_current(const struct mhd_worker *w);
 
-/* Thread per connection (tpc.c). mhd_tpc_take_worker() returns a waiting
- * connection thread's worker, or starts a new one, reserved for one new
- * connection; the caller posts the connection to it with
- * mhd_tpc_post_conn(). mhd_tpc_stop() stops every connection thread and
- * returns when they have all exited. */
-bool mhd_tpc_init(struct MHD_Daemon *d);
-struct mhd_worker *mhd_tpc_take_worker(struct MHD_Daemon *d);
-void mhd_tpc_post_conn(struct MHD_Daemon *d, struct mhd_worker *w, struct MHD_Connection *c);
-void mhd_tpc_connection_gone(struct MHD_Daemon *d);
-void mhd_tpc_stop(struct MHD_Daemon *d);
-/* Wakes every connection thread (quiesce: waiting ones let go of the listen
- * socket, busy ones tell their connection to drain). */
-void mhd_tpc_wake_all(struct MHD_Daemon *d);
-
-/* The listener of a thread-per-connection daemon (tpc_listen.c): before
- * each wait, mhd_tpc_listener_plan() decides whether it polls the listen
- * socket and returns how long it may wait at most (-1: no limit);
- * mhd_tpc_listener_ready() handles a pending connection. */
-int64_t mhd_tpc_listener_plan(struct mhd_worker *w);
-void mhd_tpc_listener_ready(struct mhd_worker *w);
-
-/* Timeout bookkeeping (timeouts.c). */
-void mhd_timeout_touch(struct mhd_worker *w, struct MHD_Connection *c);
-void mhd_timeout_set(struct mhd_worker *w, struct MHD_Connection *c, uint64_t timeout_ms);
-void mhd_timeout_detach(struct MHD_Connection *c);
+/* Timeout bookkeeping (timeouts.c): mhd_timeout_touch() records activity
+ * of `it` now; mhd_timeout_expire() calls ops->expire for the items idle
+ * for their timeout. */
+void mhd_timeout_touch(struct mhd_worker *w, struct mhd_item *it);
+void mhd_timeout_set(struct mhd_worker *w, struct mhd_item *it, uint64_t timeout_ms);
+void mhd_timeout_detach(struct mhd_item *it);
 int64_t mhd_timeout_next(struct mhd_worker *w);
 void mhd_timeout_expire(struct mhd_worker *w);
 
@@ -220,14 +267,43 @@ void mhd_timeout_expire(struct mhd_worker *w);
  * from the beginning (the reader gave data or the body ended).
  * mhd_backoff_next() is the milliseconds until the first one is due (-1:
  * none); mhd_backoff_expire() schedules those that are due. */
-void mhd_backoff_wait(struct mhd_worker *w, struct MHD_Connection *c);
-void mhd_backoff_reset(struct MHD_Connection *c);
+void mhd_backoff_wait(struct mhd_worker *w, struct mhd_item *it);
+void mhd_backoff_reset(struct mhd_item *it);
 int64_t mhd_backoff_next(const struct mhd_worker *w);
 void mhd_backoff_expire(struct mhd_worker *w);
 
-/* The cache of pools (conn/pool.c): mhd_pool_cache_trim() frees what
- * stayed unused since the last trim; mhd_pool_cache_next() is the
- * milliseconds until the next trim is due (-1: none). */
+/* The cache of pools (pool_cache.c): mhd_pool_cache_take() returns a
+ * cached block (NULL: none), mhd_pool_cache_put() keeps one or frees it;
+ * mhd_pool_cache_trim() frees what stayed unused since the last trim;
+ * mhd_pool_cache_next() is the milliseconds until the next trim is due
+ * (-1: none). Inline where a request passes. */
+#define MHD_POOL_TRIM_MS 1000u
+
+static inline void *mhd_pool_cache_take(struct mhd_worker *w)
+{
+    struct mhd_pool_cache *pc = &w->pools;
+    if (pc->count == 0)
+        return NULL;
+    void *mem = pc->blocks[--pc->count];
+    if (pc->count < pc->low)
+        pc->low = pc->count;
+    return mem;
+}
+
+static inline void mhd_pool_cache_put(struct mhd_worker *w, void *mem)
+{
+    struct mhd_pool_cache *pc = &w->pools;
+    if (pc->count >= MHD_POOL_CACHE_MAX) {
+        mhd_free(mem);
+        return;
+    }
+    pc->blocks[pc->count++] = mem;
+    if (pc->count > MHD_POOL_CACHE_KEEP && pc->trim_at == 0) {
+        pc->trim_at = w->now_ms + MHD_POOL_TRIM_MS;
+        pc->low = pc->count;
+    }
+}
+
 void mhd_pool_cache_trim(struct mhd_worker *w);
 int64_t mhd_pool_cache_next(const struct mhd_worker *w);
 

@@ -15,14 +15,14 @@
  * moment (tpc_listen.c), so a new client is served even while every thread
  * is busy in a handler. Connections added by the application
  * (MHD_add_connection) are handed to a waiting thread through its queue. */
-#include "loop/worker.h"
+#include "daemon/daemon.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "conn/conn.h"
-#include "daemon/daemon.h"
+#include "loop/worker.h"
 #include "util/alloc.h"
 #include "util/sys.h"
 
@@ -117,7 +117,7 @@ static void last_waiter_gone(struct MHD_Daemon *d)
 /* Registers the listen socket in the park set, or removes it. */
 static void park_listen(struct mhd_worker *w, bool on)
 {
-    struct MHD_Daemon *d = w->daemon;
+    struct MHD_Daemon *d = w->cfg->daemon;
     struct mhd_poll_item *it = &w->park_listen_item;
     if (it->registered == on)
         return;
@@ -137,7 +137,7 @@ static void park_listen(struct mhd_worker *w, bool on)
  * when none was taken (nothing pending, or not allowed now). */
 static bool accept_self(struct mhd_worker *w)
 {
-    struct MHD_Daemon *d = w->daemon;
+    struct MHD_Daemon *d = w->cfg->daemon;
     if (w->park_retry_at != 0) {
         if (w->now_ms < w->park_retry_at)
             return false;
@@ -181,7 +181,7 @@ static bool accept_self(struct mhd_worker *w)
  * posted connection) or may have a connection to accept, and accepts it. */
 static void park_wait(struct mhd_worker *w)
 {
-    struct MHD_Daemon *d = w->daemon;
+    struct MHD_Daemon *d = w->cfg->daemon;
     park_listen(w, w->park_retry_at == 0 && may_accept(d));
     int timeout = -1;
     if (w->park_retry_at != 0)
@@ -217,7 +217,7 @@ static void park_wait(struct mhd_worker *w)
 static void *tpc_main(void *arg)
 {
     struct mhd_worker *w = arg;
-    struct MHD_Daemon *d = w->daemon;
+    struct MHD_Daemon *d = w->cfg->daemon;
     mhd_worker_enter_thread(w);
     mhd_worker_update_clock(w);
     while (!atomic_load_explicit(&w->stop, memory_order_acquire)) {
@@ -294,7 +294,8 @@ static struct mhd_worker *spawn(struct MHD_Daemon *d, bool reserved)
     struct mhd_worker *w = mhd_alloc(sizeof(*w));
     if (w == NULL)
         return NULL;
-    if (!mhd_worker_init(w, d, WORKER_TPC_CONN, tpc_poller(d), false)) {
+    if (!mhd_worker_init(w, &d->cfg, &mhd_daemon_worker_ops, WORKER_TPC_CONN, tpc_poller(d),
+                         MHD_INVALID_SOCKET)) {
         mhd_free(w);
         return NULL;
     }
@@ -342,7 +343,7 @@ void mhd_tpc_post_conn(struct MHD_Daemon *d, struct mhd_worker *w, struct MHD_Co
     pthread_mutex_lock(&d->tpc_lock);
     if (c != NULL) {
         atomic_fetch_add(&d->tpc_active, 1);
-        mhd_worker_post_conn(w, c);
+        mhd_worker_post_conn(w, &c->item);
     } else {
         mhd_worker_wake(w); /* let it park again */
     }

@@ -12,9 +12,9 @@
  *     wake-up per grace period instead of one per connection; a client
  *     that arrives while every thread is busy in a slow handler waits at
  *     most that long for a thread of its own. */
-#include "loop/worker.h"
-
 #include "daemon/daemon.h"
+
+#include "loop/worker.h"
 
 #define TPC_GRACE_MS 2u
 /* Batches of mhd_daemon_accept() in one hand-out, at most. */
@@ -45,7 +45,7 @@ static void hand_out(struct mhd_worker *w)
 
 int64_t mhd_tpc_listener_plan(struct mhd_worker *w)
 {
-    struct MHD_Daemon *d = w->daemon;
+    struct MHD_Daemon *d = w->cfg->daemon;
     if (!listening(w)) {
         /* Pausing set the interest itself, and resuming sets it again. */
         w->tpc_grace_until = 0;
@@ -75,7 +75,7 @@ int64_t mhd_tpc_listener_plan(struct mhd_worker *w)
 
 void mhd_tpc_listener_ready(struct mhd_worker *w)
 {
-    struct MHD_Daemon *d = w->daemon;
+    struct MHD_Daemon *d = w->cfg->daemon;
     if (atomic_load(&d->tpc_waiters) != 0)
         return; /* a thread woken with us takes it */
     if (atomic_load(&d->tpc_active) == 0) {

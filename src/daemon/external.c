@@ -1,13 +1,12 @@
 /* The entry points of an application-driven event loop: MHD_get_fdset*,
  * MHD_get_timeout*, MHD_run, MHD_run_wait and MHD_run_from_select*. */
-#include "loop/worker.h"
+#include "daemon/daemon.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <sys/select.h>
 
-#include "conn/conn.h"
-#include "daemon/daemon.h"
+#include "loop/worker.h"
 #include "util/alloc.h"
 
 static struct mhd_worker *external_worker(struct MHD_Daemon *d)
