@@ -145,7 +145,7 @@ struct mhd_worker {
 
     struct mhd_pool_cache pools;
 
-    /* Thread per connection: links in the daemon's lists. */
+    /* Thread per connection (daemon/tpc.c): links in the daemon's lists. */
     struct mhd_link tpc_link;
     struct mhd_link tpc_idle_link;
     /* Handed out for a connection not posted yet; written under the
@@ -158,7 +158,7 @@ struct mhd_worker {
     struct mhd_poll_item park_wake_item;
     struct mhd_poll_item park_listen_item;
     uint64_t park_retry_at; /* out of descriptors: accept again from then on */
-    /* The listener of a thread-per-connection daemon (tpc_listen.c). */
+    /* The listener of a thread-per-connection daemon (daemon/tpc_listen.c). */
     uint64_t tpc_grace_until;  /* 0, or when it hands out what still waits */
     unsigned int tpc_grace_accepts;
 };
