@@ -40,12 +40,16 @@ $(BENCH_BIN)/fetch: bench/fetch.c
 	@mkdir -p $(@D)
 	@$(CC) $(BENCH_CFLAGS) $< -o $@
 
+$(BENCH_BIN)/floor: bench/floor.c
+	@mkdir -p $(@D)
+	@$(CC) $(BENCH_CFLAGS) $< -o $@
+
 $(BENCH_BIN)/tlsload: bench/tlsload.c | bench-deps
 	@mkdir -p $(@D)
 	@$(CC) $(BENCH_CFLAGS) $< -o $@ -lgnutls
 
 bench-bins: $(BENCH_BIN)/hello-ours $(BENCH_BIN)/hello-mhd $(BENCH_BIN)/idle $(BENCH_BIN)/fetch \
-	$(BENCH_BIN)/tlsload
+	$(BENCH_BIN)/tlsload $(BENCH_BIN)/floor
 
 bench: lib bench-deps
 	@$(MAKE) --no-print-directory bench-bins
