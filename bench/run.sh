@@ -61,12 +61,12 @@ esac
 
 if [ "$quick" = 1 ]; then
     OUT=bench/results/quick
-    ROUNDS=3 DUR=1 SF_N=2 IDLE_ROUNDS=1 TLS_SF_N=1 TLS_IDLE_N=500
+    ROUNDS=3 DUR=1 SF_N=2 IDLE_ROUNDS=1 TLS_SF_N=1 TLS_IDLE_N=500 OTHER_ROUNDS=1
     CG_N1=300 CG_N2=1500 ST_N1=300 ST_N2=1300
     PROFILE=1 RECORD=0
 else
     OUT=bench/results
-    ROUNDS=3 DUR=3 SF_N=4 IDLE_ROUNDS=3 TLS_SF_N=1 TLS_IDLE_N=2000
+    ROUNDS=3 DUR=3 SF_N=4 IDLE_ROUNDS=3 TLS_SF_N=1 TLS_IDLE_N=2000 OTHER_ROUNDS=3
     CG_N1=2000 CG_N2=10000 ST_N1=1000 ST_N2=4000
     PROFILE=1 RECORD=1
 fi
@@ -583,18 +583,20 @@ if printf '%s\n' "${CELLS[@]}" | grep -q '^tls-'; then
     tests/scripts/mkcerts.sh "$TLSDIR" >/dev/null || { echo "tests/scripts/mkcerts.sh failed" >&2; exit 1; }
 fi
 
-# servers CELL: the servers of a cell, in the order they run.
+# servers CELL ROUND: the servers of a cell, in the order they run (the
+# floor, nginx and h2o in the first OTHER_ROUNDS rounds only: one in a
+# quick run).
 servers() {
-    if [ "${1#*/}" = int-epoll ] && [[ $1 != tls-* ]]; then
+    if [ "${1#*/}" = int-epoll ] && [[ $1 != tls-* ]] && [ "$2" -le "$OTHER_ROUNDS" ]; then
         echo "ours mhd$OTHERS"
     else
         echo ours mhd
     fi
 }
-log "timed runs: ${#CELLS[@]} cells x $ROUNDS rounds, ours and libmicrohttpd in each${OTHERS:+,$OTHERS in the int-epoll cells of plain HTTP}"
+log "timed runs: ${#CELLS[@]} cells x $ROUNDS rounds, ours and libmicrohttpd in each${OTHERS:+,$OTHERS in the int-epoll cells of plain HTTP ($OTHER_ROUNDS rounds)}"
 for ((round = 1; round <= ROUNDS; round++)); do
     for cell in "${CELLS[@]}"; do
-        for lib in $(servers "$cell"); do
+        for lib in $(servers "$cell" "$round"); do
             run_cell "${cell%/*}" "${cell#*/}" "$lib" "$round"
         done
     done
