@@ -689,6 +689,9 @@ if [ -z "${BENCH_NO_COUNTS:-}" ]; then
     log "counts: callgrind and strace, int-epoll, one connection"
     for kind in keepalive close pipe16; do
         for lib in ours mhd $OTHERS; do
+            # a quick run counts the other servers' keep-alive only
+            [ "$quick" = 0 ] || [ "$kind" = keepalive ] || [ "$lib" = ours ] || [ "$lib" = mhd ] ||
+                continue
             count_run callgrind "$lib" "$kind" "$CG_N1"
             count_run callgrind "$lib" "$kind" "$CG_N2"
             count_run strace "$lib" "$kind" "$ST_N1"
