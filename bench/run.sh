@@ -8,8 +8,8 @@
 # pick instead, nginx (bench/nginx.conf) and h2o (bench/h2o-h1.conf), each
 # one process and one event loop.
 #
-#   bench/run.sh              full run   (< 15 min), results in bench/results/
-#   QUICK=1 bench/run.sh      smoke run  (< 3 min),  results in bench/results/quick/
+#   bench/run.sh              full run   (about 30 min), results in bench/results/
+#   QUICK=1 bench/run.sh      smoke run  (about 4 min),  results in bench/results/quick/
 #
 # Environment: BUILD (build dir, default build), QUICK, and for development
 # BENCH_ROUNDS, BENCH_DURATION (seconds per timed run), BENCH_ONLY (a regex
@@ -25,12 +25,13 @@
 #     and h2o): start the server pinned to CPU 0, wait for its "serving"
 #     line (nginx, h2o: for an answer to HEAD /), read utime+stime from
 #     /proc/PID/stat (the server and its children: nginx's master and
-#     worker), drive it from CPU 1 (wrk, or
-#     bench/fetch for the 1 GiB file, or bench/idle for idle connections),
-#     read the CPU again, stop the server and read its own count of requests
-#     and connections (nginx: from its stub_status; h2o counts none). A server that does not start is recorded as n/a and
-#     not retried; wrk errors, a crash, Connection: close traffic that did
-#     not open one connection per request are flagged by bench/stats.py.
+#     worker), drive it from CPU 1 (wrk, or bench/fetch for the 1 GiB file,
+#     or bench/idle for idle connections), read the CPU again, stop the
+#     server and read its own count of requests and connections (nginx:
+#     from its stub_status; h2o counts none). A server that does not start
+#     is recorded as n/a and not retried; wrk errors, a crash, Connection:
+#     close traffic that did not open one connection per request are
+#     flagged by bench/stats.py.
 #     The HTTPS scenarios (tls-*) run the same way with hello --tls and the
 #     credentials of tests/scripts/mkcerts.sh, made once per run: wrk over
 #     https, bench/tlsload (GnuTLS) for new connections with and without

@@ -9,7 +9,9 @@ tables), OUT/rps.dat (for bench/plot.gp) and, with --update, replaces the
 block between the results markers of BENCHMARKS.md with latest.md.
 
 The HTTPS scenarios (tls-*) have a section and targets of their own; the
-plain HTTP tables, charts and targets leave them out.
+plain HTTP tables, charts and targets leave them out. The floor, nginx and
+h2o (in the int-epoll cells of plain HTTP) have a section of their own too,
+made by bench/stats_others.py.
 """
 import argparse
 import csv
