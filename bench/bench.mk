@@ -1,6 +1,7 @@
-# Benchmarks: ours against Debian's libmicrohttpd (included by the top Makefile).
+# Benchmarks: ours against Debian's libmicrohttpd, and beside the floor
+# (bench/floor.c), nginx and h2o (included by the top Makefile).
 #
-#   make bench            full run (< 20 min); results in bench/results/ and BENCHMARKS.md
+#   make bench            full run (about 30 min); results in bench/results/ and BENCHMARKS.md
 #   make bench QUICK=1    smoke run (< 4 min); results in bench/results/quick/
 #   make bench-h2         the HTTP/2 part alone (bench/h2.sh: ours with MHD_HTTP2=1
 #                         beside h2o and beside our HTTP/1.1 pipelining; 5-8 min,
@@ -9,7 +10,8 @@
 # The same bench/hello.c is built twice: against include/ and our static
 # library, and against /usr/include and Debian's -lmicrohttpd (the two headers
 # are never mixed); both link GnuTLS for --tls's count of resumed sessions.
-# bench/tlsload.c is the GnuTLS load generator of the HTTPS scenarios.
+# bench/tlsload.c is the GnuTLS load generator of the HTTPS scenarios;
+# bench/floor.c the epoll loop that only receives and sends hello's bytes.
 # bench/run.sh does the rest, then bench/h2.sh the HTTP/2 part (h2load and
 # h2o from Debian's archive; bench/idle --h2 for idle HTTP/2 connections).
 
@@ -40,12 +42,16 @@ $(BENCH_BIN)/fetch: bench/fetch.c
 	@mkdir -p $(@D)
 	@$(CC) $(BENCH_CFLAGS) $< -o $@
 
+$(BENCH_BIN)/floor: bench/floor.c
+	@mkdir -p $(@D)
+	@$(CC) $(BENCH_CFLAGS) $< -o $@
+
 $(BENCH_BIN)/tlsload: bench/tlsload.c | bench-deps
 	@mkdir -p $(@D)
 	@$(CC) $(BENCH_CFLAGS) $< -o $@ -lgnutls
 
 bench-bins: $(BENCH_BIN)/hello-ours $(BENCH_BIN)/hello-mhd $(BENCH_BIN)/idle $(BENCH_BIN)/fetch \
-	$(BENCH_BIN)/tlsload
+	$(BENCH_BIN)/tlsload $(BENCH_BIN)/floor
 
 bench: lib bench-deps
 	@$(MAKE) --no-print-directory bench-bins

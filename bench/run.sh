@@ -1,25 +1,37 @@
 #!/usr/bin/env bash
 # Benchmark driver behind `make bench`: our library against Debian's
 # libmicrohttpd, with the same server program (bench/hello.c) built against
-# each (build/bench/hello-ours, build/bench/hello-mhd).
+# each (build/bench/hello-ours, build/bench/hello-mhd); and, in the int-epoll
+# cells of the plain HTTP scenarios, beside the floor (bench/floor.c: an
+# epoll loop of our own that sends hello's bytes and parses nothing, so what
+# it costs is about what the kernel charges) and the servers a user would
+# pick instead, nginx (bench/nginx.conf) and h2o (bench/h2o-h1.conf), each
+# one process and one event loop.
 #
-#   bench/run.sh              full run   (< 15 min), results in bench/results/
-#   QUICK=1 bench/run.sh      smoke run  (< 3 min),  results in bench/results/quick/
+#   bench/run.sh              full run   (about 30 min), results in bench/results/
+#   QUICK=1 bench/run.sh      smoke run  (about 4 min),  results in bench/results/quick/
 #
 # Environment: BUILD (build dir, default build), QUICK, and for development
 # BENCH_ROUNDS, BENCH_DURATION (seconds per timed run), BENCH_ONLY (a regex
-# matched against "scenario/mode" to run a subset), BENCH_NO_COUNTS=1,
-# BENCH_PROFILE=0/1; any of these sends the results to bench/results/dev/.
+# matched against "scenario/mode" to run a subset), BENCH_SERVERS (the
+# servers of an int-epoll cell, default "ours mhd floor nginx h2o"; ours and
+# mhd are always run), BENCH_NO_COUNTS=1, BENCH_PROFILE=0/1, BENCH_RECORD=0/1
+# (perf record, on in a full run); any of these sends the results to
+# bench/results/dev/.
 #
 # What it does:
 #  1. Timed runs. For each round, each scenario/mode cell, ours then Debian's
-#     (A B A B ...): start the server pinned to CPU 0, wait for its "serving"
-#     line, read utime+stime from /proc/PID/stat, drive it from CPU 1 (wrk, or
-#     bench/fetch for the 1 GiB file, or bench/idle for idle connections),
-#     read the CPU again, stop the server and read its own count of requests
-#     and connections. A server that does not start is recorded as n/a and
-#     not retried; wrk errors, a crash, Connection: close traffic that did
-#     not open one connection per request are flagged by bench/stats.py.
+#     (A B A B ...; in an int-epoll cell of plain HTTP then the floor, nginx
+#     and h2o): start the server pinned to CPU 0, wait for its "serving"
+#     line (nginx, h2o: for an answer to HEAD /), read utime+stime from
+#     /proc/PID/stat (the server and its children: nginx's master and
+#     worker), drive it from CPU 1 (wrk, or bench/fetch for the 1 GiB file,
+#     or bench/idle for idle connections), read the CPU again, stop the
+#     server and read its own count of requests and connections (nginx:
+#     from its stub_status; h2o counts none). A server that does not start
+#     is recorded as n/a and not retried; wrk errors, a crash, Connection:
+#     close traffic that did not open one connection per request are
+#     flagged by bench/stats.py.
 #     The HTTPS scenarios (tls-*) run the same way with hello --tls and the
 #     credentials of tests/scripts/mkcerts.sh, made once per run: wrk over
 #     https, bench/tlsload (GnuTLS) for new connections with and without
@@ -29,9 +41,11 @@
 #     and system calls per request (strace -f -c) with `hello --requests N`
 #     for two values of N; the difference divided by the difference of N
 #     removes start-up and shut-down. Traffic: one connection (wrk -c1),
-#     keep-alive, Connection: close, and 16-deep pipelining.
+#     keep-alive, Connection: close, and 16-deep pipelining. The floor
+#     takes --requests too; nginx (master_process off, so one process) and
+#     h2o are stopped once wrk has counted N responses (bench/count.lua).
 #  3. Under load (when perf is installed): perf record (cpu-clock) and perf
-#     stat (syscall tracepoints) of both servers under keep-alive, close and
+#     stat (syscall tracepoints) of every server under keep-alive, close and
 #     pipelined traffic from 100 connections.
 #  4. bench/stats.py turns the raw data into latest.md and summary.md (and,
 #     for a full run, the summary and results blocks of BENCHMARKS.md);
@@ -48,23 +62,31 @@ esac
 
 if [ "$quick" = 1 ]; then
     OUT=bench/results/quick
-    ROUNDS=3 DUR=1 SF_N=2 IDLE_ROUNDS=1 TLS_SF_N=1 TLS_IDLE_N=500
+    ROUNDS=3 DUR=1 SF_N=2 IDLE_ROUNDS=1 TLS_SF_N=1 TLS_IDLE_N=500 OTHER_ROUNDS=1
     CG_N1=300 CG_N2=1500 ST_N1=300 ST_N2=1300
     PROFILE=1 RECORD=0
 else
     OUT=bench/results
-    ROUNDS=3 DUR=3 SF_N=4 IDLE_ROUNDS=3 TLS_SF_N=1 TLS_IDLE_N=2000
+    ROUNDS=3 DUR=3 SF_N=4 IDLE_ROUNDS=3 TLS_SF_N=1 TLS_IDLE_N=2000 OTHER_ROUNDS=3
     CG_N1=2000 CG_N2=10000 ST_N1=1000 ST_N2=4000
     PROFILE=1 RECORD=1
 fi
 ROUNDS=${BENCH_ROUNDS:-$ROUNDS}
+[ "$OTHER_ROUNDS" -le "$ROUNDS" ] || OTHER_ROUNDS=$ROUNDS
 DUR=${BENCH_DURATION:-$DUR}
 ONLY=${BENCH_ONLY:-}
 PROFILE=${BENCH_PROFILE:-$PROFILE}
+RECORD=${BENCH_RECORD:-$RECORD}
+# The servers beside ours and Debian's libmicrohttpd, in the int-epoll cells
+# of the plain HTTP scenarios.
+OTHERS=""
+for o in ${BENCH_SERVERS:-floor nginx h2o}; do
+    [ "$o" = ours ] || [ "$o" = mhd ] || OTHERS+=" $o"
+done
 # A run changed by any of the development settings goes to dev/, so that it
 # never replaces the results of the last real run.
 partial=0
-if [ -n "$ONLY${BENCH_ROUNDS:-}${BENCH_DURATION:-}${BENCH_NO_COUNTS:-}${BENCH_PROFILE:-}" ]; then
+if [ -n "$ONLY${BENCH_ROUNDS:-}${BENCH_DURATION:-}${BENCH_NO_COUNTS:-}${BENCH_PROFILE:-}${BENCH_RECORD:-}${BENCH_SERVERS:-}" ]; then
     partial=1
     OUT=bench/results/dev
 fi
@@ -77,13 +99,13 @@ if [ "$(nproc)" -lt 2 ]; then
     LOAD_CPU=0
 fi
 
-for b in hello-ours hello-mhd idle fetch tlsload; do
+for b in hello-ours hello-mhd idle fetch tlsload floor; do
     if [ ! -x "$BIN/$b" ]; then
         echo "missing $BIN/$b: run 'make bench' (or make bench-bins) first" >&2
         exit 1
     fi
 done
-for t in wrk taskset valgrind strace gnuplot python3; do
+for t in wrk taskset valgrind strace gnuplot python3 pgrep; do
     command -v "$t" >/dev/null || { echo "missing $t: scripts/deps.sh bench" >&2; exit 1; }
 done
 
@@ -141,18 +163,30 @@ alive() {
     [ "${s%% *}" != Z ]
 }
 
-# cpu_ticks PID: "utime+stime utime" of the whole process (all threads, live
-# and exited), in clock ticks.
+# family PID: the process and its children (nginx's master and worker).
+family() { echo "$1" $(pgrep -P "$1"); }
+
+# cpu_ticks PID: "utime+stime utime" of the process and its children (all
+# threads, live and exited), in clock ticks.
 cpu_ticks() {
-    local s
-    s=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0 0; return 1; }
-    s=${s##*) }
-    # shellcheck disable=SC2086
-    set -- $s
-    echo $((${12} + ${13})) "${12}"
+    local s p t=0 u=0
+    for p in $(family "$1"); do
+        s=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+        s=${s##*) }
+        # shellcheck disable=SC2086
+        set -- $s
+        t=$((t + ${12} + ${13})) u=$((u + ${12}))
+    done
+    echo "$t" "$u"
 }
 
-rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+# rss_kb PID: VmRSS of the process and its children, in KiB.
+rss_kb() {
+    local p
+    # shellcheck disable=SC2046
+    for p in $(family "$1"); do cat "/proc/$p/status" 2>/dev/null; done |
+        awk '/^VmRSS:/ {t += $2} END {print t + 0}'
+}
 
 # wait_gone PID SECONDS: polls until the process has exited.
 wait_gone() {
@@ -164,17 +198,25 @@ wait_gone() {
     return 1
 }
 
-# start_server LIB ARGS...: starts $BIN/hello-LIB (behind the SRV_WRAP
-# command, if any) pinned to SRV_CPU and waits for its "serving" line.
-# Sets SRV_PID; on failure returns 1 with the reason in SRV_FAIL.
+# start_server LIB ARGS...: starts $BIN/hello-LIB, or $BIN/floor, nginx or
+# h2o (behind the SRV_WRAP command, if any) pinned to SRV_CPU and waits
+# for its "serving" line. Sets SRV_PID; on failure returns 1 with the
+# reason in SRV_FAIL.
 SRV_WRAP=()
 start_server() {
-    local lib=$1 line=""
+    local lib=$1 line="" prog=$BIN/hello-$1
     shift
+    case $lib in
+    nginx | h2o)
+        start_other "$lib" "$@"
+        return
+        ;;
+    floor) prog=$BIN/floor ;;
+    esac
     local fifo=$TMP/srv.fifo
     rm -f "$fifo"
     mkfifo "$fifo"
-    taskset -c "$SRV_CPU" "${SRV_WRAP[@]}" "$BIN/hello-$lib" "$@" >"$fifo" 2>"$TMP/srv.err" &
+    taskset -c "$SRV_CPU" "${SRV_WRAP[@]}" "$prog" "$@" >"$fifo" 2>"$TMP/srv.err" &
     SRV_PID=$!
     exec {SRV_FD}<"$fifo"
     if read -r -t 60 -u "$SRV_FD" line && [[ $line == serving* ]]; then
@@ -187,6 +229,112 @@ start_server() {
     exec {SRV_FD}<&-
     SRV_PID=""
     return 1
+}
+
+# probe PORT: whether the server at PORT answers HEAD / with a 200.
+probe() {
+    local fd line=""
+    { exec {fd}<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
+    printf 'HEAD / HTTP/1.0\r\n\r\n' >&"$fd"
+    read -r -t 5 -u "$fd" line
+    exec {fd}>&-
+    [[ $line == HTTP/1.?" 200"* ]]
+}
+
+# start_other nginx|h2o ARGS...: start_server for nginx and h2o, from
+# hello's arguments (--port, --body N, --file F; the others do not apply):
+# writes the document (index.txt: hello's body, or a link to the file) and
+# the configuration from bench/nginx.conf or bench/h2o-h1.conf into TMP,
+# starts the server and waits until it answers HEAD / (which nginx_counts
+# leaves out). NGINX_MASTER=off runs nginx as one process.
+NGINX_MASTER=on
+BACKLOG=4096 # SOMAXCONN in glibc's headers: what ours and bench/floor listen with
+start_other() {
+    local lib=$1 port="" body="" file="" cmd=() dir user=""
+    shift
+    while [ $# -gt 0 ]; do
+        case $1 in
+        --port) port=$2 ;;
+        --body) body=$2 ;;
+        --file) file=$2 ;;
+        --tls)
+            SRV_FAIL="$lib is compared over plain HTTP only"
+            return 1
+            ;;
+        esac
+        shift 2 || break
+    done
+    if ! command -v "$lib" >/dev/null; then
+        SRV_FAIL="$lib is not installed (scripts/deps.sh bench)"
+        return 1
+    fi
+    dir=$TMP/$lib-$port
+    rm -rf "$dir"
+    mkdir -p "$dir/www"
+    if [ -n "$file" ]; then
+        ln -s "$file" "$dir/www/index.txt"
+    else
+        yes 'Hello, World!' | head -c "${body:-13}" >"$dir/www/index.txt"
+    fi
+    if [ "$lib" = nginx ]; then
+        local handler="return 200 \"Hello, World!\";"
+        [ -z "$body$file" ] || handler="root $dir/www; index index.txt;"
+        [ "$(id -u)" != 0 ] || user="user root;"
+        sed -e "s#@USER@#$user#" -e "s#@MASTER@#$NGINX_MASTER#" -e "s#@DIR@#$dir#g" \
+            -e "s#@PORT@#$port#" -e "s#@BACKLOG@#$BACKLOG#" -e "s#@HANDLER@#$handler#" \
+            bench/nginx.conf >"$dir/nginx.conf"
+        cmd=(nginx -e stderr -p "$dir" -c "$dir/nginx.conf")
+    else
+        [ "$(id -u)" != 0 ] || user="user: root"
+        sed -e "s#@USER@#$user#" -e "s#@DIR@#$dir#g" -e "s#@PORT@#$port#" \
+            -e "s#@DOCROOT@#$dir/www#" bench/h2o-h1.conf >"$dir/h2o.conf"
+        cmd=(h2o -c "$dir/h2o.conf")
+    fi
+    local fifo=$TMP/srv.fifo i
+    rm -f "$fifo"
+    mkfifo "$fifo"
+    taskset -c "$SRV_CPU" "${SRV_WRAP[@]}" "${cmd[@]}" >"$fifo" 2>"$TMP/srv.err" &
+    SRV_PID=$!
+    exec {SRV_FD}<"$fifo"
+    for ((i = 0; i < 600; i++)); do
+        probe "$port" && return 0
+        alive "$SRV_PID" || break
+        sleep 0.1
+    done
+    SRV_FAIL=$(grep -v '^==' "$TMP/srv.err" | head -c 200 | tr '\n\t' '  ')
+    [ -n "$SRV_FAIL" ] || SRV_FAIL="no answer to HEAD / within 60 s"
+    kill -KILL "$SRV_PID" 2>/dev/null
+    wait "$SRV_PID" 2>/dev/null
+    exec {SRV_FD}<&-
+    SRV_PID=""
+    return 1
+}
+
+# nginx_counts PORT: sets NGX_REQ and NGX_CONN to the requests and
+# connections nginx counted (stub_status), less the HEAD / of start_other
+# and this request.
+nginx_counts() {
+    local fd out
+    NGX_REQ="" NGX_CONN=""
+    { exec {fd}<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
+    printf 'GET /nginx_status HTTP/1.0\r\n\r\n' >&"$fd"
+    out=$(timeout 5 cat <&"$fd" | awk 'x {print $1 - 2, $3 - 2; exit} /accepts handled requests/ {x = 1}')
+    exec {fd}>&-
+    read -r NGX_CONN NGX_REQ <<<"$out"
+    [ -n "$NGX_REQ" ]
+}
+
+# stop_any LIB: stop_server, with nginx's counts (read before it stops) in
+# SRV_REQ and SRV_CONN; "-" for h2o, which counts none.
+stop_any() {
+    local req="-" conn="-"
+    if [ "$1" = nginx ] && nginx_counts "$PORT"; then
+        req=$NGX_REQ conn=$NGX_CONN
+    fi
+    stop_server
+    case $1 in
+    nginx | h2o) SRV_REQ=$req SRV_CONN=$conn ;;
+    esac
 }
 
 # stop_server: SIGTERM, then waits up to 20 s. Sets SRV_EXIT, SRV_NOTE to a
@@ -368,7 +516,7 @@ run_cell() {
         ;;
     esac
     read -r c1 u1 < <(cpu_ticks "$SRV_PID")
-    stop_server
+    stop_any "$lib"
     [ -n "$res" ] || res=$(grep '^RESULT' "$TMP/load.out" | tail -1)
     read -r wall ucpu scpu <"$TMP/time.out"
     TLS_COUNTS=("$SRV_TLS_FULL" "$SRV_TLS_RESUMED" "" "")
@@ -437,10 +585,20 @@ if printf '%s\n' "${CELLS[@]}" | grep -q '^tls-'; then
     tests/scripts/mkcerts.sh "$TLSDIR" >/dev/null || { echo "tests/scripts/mkcerts.sh failed" >&2; exit 1; }
 fi
 
-log "timed runs: ${#CELLS[@]} cells x 2 libraries x $ROUNDS rounds"
+# servers CELL ROUND: the servers of a cell, in the order they run (the
+# floor, nginx and h2o in the first OTHER_ROUNDS rounds only: one in a
+# quick run).
+servers() {
+    if [ "${1#*/}" = int-epoll ] && [[ $1 != tls-* ]] && [ "$2" -le "$OTHER_ROUNDS" ]; then
+        echo "ours mhd$OTHERS"
+    else
+        echo ours mhd
+    fi
+}
+log "timed runs: ${#CELLS[@]} cells x $ROUNDS rounds, ours and libmicrohttpd in each${OTHERS:+,$OTHERS in the int-epoll cells of plain HTTP ($OTHER_ROUNDS rounds)}"
 for ((round = 1; round <= ROUNDS; round++)); do
     for cell in "${CELLS[@]}"; do
-        for lib in ours mhd; do
+        for lib in $(servers "$cell" "$round"); do
             run_cell "${cell%/*}" "${cell#*/}" "$lib" "$round"
         done
     done
@@ -451,31 +609,58 @@ rm -f "$BIGFILE"
 # (strace) per request, N2 - N1 requests.
 COUNTS=$RAW/counts.tsv
 printf 'tool\tlib\tkind\tn\tfile\ttotal\tstatus\tnote\n' >"$COUNTS"
+# nginx and h2o cannot stop after N requests: wrk stops after N responses
+# (bench/count.lua), then the server gets SIGTERM (under strace, strace's
+# child does); callgrind's file of the server's own process is kept (h2o
+# forks a helper that execs perl).
 count_run() { # TOOL LIB KIND N
-    local tool=$1 lib=$2 kind=$3 n=$4 f
+    local tool=$1 lib=$2 kind=$3 n=$4 f self=1 master=$NGINX_MASTER
     wrk_args "$kind"
+    [ "$lib" != nginx ] && [ "$lib" != h2o ] || self=0
     if [ "$tool" = callgrind ]; then
         f=$RAW/callgrind-$lib-$kind-$n.out
-        SRV_WRAP=(valgrind --tool=callgrind "--callgrind-out-file=$f")
+        rm -f "$f" "$f".*
+        SRV_WRAP=(valgrind --tool=callgrind "--callgrind-out-file=$f.%p")
     else
         f=$RAW/strace-$lib-$kind-$n.txt
         SRV_WRAP=(strace -f -c -o "$f")
     fi
     next_port
-    if ! start_server "$lib" --mode int-epoll --port "$PORT" --requests "$n"; then
-        SRV_WRAP=()
+    local args=(--mode int-epoll --port "$PORT" --requests "$n")
+    NGINX_MASTER=off
+    if ! start_server "$lib" "${args[@]}"; then
+        SRV_WRAP=() NGINX_MASTER=$master
         printf '%s\t%s\t%s\t%s\t%s\t\tna\t%s\n' "$tool" "$lib" "$kind" "$n" "$f" "$SRV_FAIL" >>"$COUNTS"
         return
     fi
-    SRV_WRAP=()
-    local wpid status=ok note=""
-    taskset -c "$LOAD_CPU" wrk -t1 -c1 -d600s --timeout 30s "${WRK_ARGS[@]}" "http://127.0.0.1:$PORT/" >/dev/null 2>&1 &
-    wpid=$!
-    AUX_PIDS+=("$wpid")
-    if ! wait_gone "$SRV_PID" 300; then
-        status=fail
-        note="server did not exit after $n requests within 300 s"
-        kill -KILL "$SRV_PID" 2>/dev/null
+    SRV_WRAP=() NGINX_MASTER=$master
+    local wpid="" status=ok note="" pid=$SRV_PID
+    if [ "$self" = 0 ]; then
+        local k=("$kind")
+        [ "$kind" != keepalive ] || k=()
+        timeout 300 taskset -c "$LOAD_CPU" wrk -t1 -c1 -d600s --timeout 30s -s bench/count.lua \
+            "http://127.0.0.1:$PORT/" "$n" "${k[@]}" >"$TMP/load.out" 2>&1
+        local got
+        got=$(awk '/^COUNT/ {print $2}' "$TMP/load.out")
+        [ "${got:-0}" -ge "$n" ] || { status=fail note="wrk counted ${got:-0} of $n responses"; }
+        local child=$SRV_PID
+        [ "$tool" = callgrind ] || child=$(pgrep -o -P "$SRV_PID")
+        kill -TERM "${child:-$SRV_PID}" 2>/dev/null
+        if ! wait_gone "$SRV_PID" 60; then
+            status=fail
+            note="${note:+$note; }server did not stop within 60 s of SIGTERM"
+            kill -KILL "$SRV_PID" 2>/dev/null
+        fi
+    else
+        taskset -c "$LOAD_CPU" wrk -t1 -c1 -d600s --timeout 30s "${WRK_ARGS[@]}" \
+            "http://127.0.0.1:$PORT/" >/dev/null 2>&1 &
+        wpid=$!
+        AUX_PIDS+=("$wpid")
+        if ! wait_gone "$SRV_PID" 300; then
+            status=fail
+            note="server did not exit after $n requests within 300 s"
+            kill -KILL "$SRV_PID" 2>/dev/null
+        fi
     fi
     wait "$SRV_PID" 2>/dev/null
     local ex=$?
@@ -485,12 +670,16 @@ count_run() { # TOOL LIB KIND N
     fi
     exec {SRV_FD}<&-
     SRV_PID=""
-    kill "$wpid" 2>/dev/null
-    wait "$wpid" 2>/dev/null
+    if [ -n "$wpid" ]; then
+        kill "$wpid" 2>/dev/null
+        wait "$wpid" 2>/dev/null
+    fi
     AUX_PIDS=()
     # callgrind's total (Ir) or strace's total calls
     local total=""
     if [ "$tool" = callgrind ]; then
+        [ ! -e "$f.$pid" ] || mv "$f.$pid" "$f"
+        rm -f "$f".*
         total=$(awk '/^totals:/ {print $2}' "$f" 2>/dev/null)
     else
         total=$(awk '$NF == "total" {print $4}' "$f" 2>/dev/null)
@@ -501,7 +690,10 @@ count_run() { # TOOL LIB KIND N
 if [ -z "${BENCH_NO_COUNTS:-}" ]; then
     log "counts: callgrind and strace, int-epoll, one connection"
     for kind in keepalive close pipe16; do
-        for lib in ours mhd; do
+        for lib in ours mhd $OTHERS; do
+            # a quick run counts the other servers' keep-alive only
+            [ "$quick" = 0 ] || [ "$kind" = keepalive ] || [ "$lib" = ours ] || [ "$lib" = mhd ] ||
+                continue
             count_run callgrind "$lib" "$kind" "$CG_N1"
             count_run callgrind "$lib" "$kind" "$CG_N2"
             count_run strace "$lib" "$kind" "$ST_N1"
@@ -520,44 +712,53 @@ fi
 # on syscall tracepoints, which counts without slowing the server the way
 # strace does): keep-alive, close and pipelining, int-epoll, 100 connections.
 SC_EVENTS=raw_syscalls:sys_enter
-for c in epoll_wait epoll_ctl accept4 recvfrom read sendmsg sendto writev write sendfile64 \
-    setsockopt shutdown close futex; do
+for c in epoll_wait epoll_ctl accept4 recvfrom recvmsg read sendmsg sendto writev write \
+    sendfile64 pread64 openat setsockopt shutdown close futex; do
     SC_EVENTS+=",syscalls:sys_enter_$c"
 done
 # under_load TOOL SCEN LIB: one run of the server under 100 wrk connections
 # with perf stat or perf record attached (never both: the syscall
-# tracepoints would show in the profile).
+# tracepoints would show in the profile) to the server and its children.
+# Sets SRV_REQ to the requests the server answered (for h2o, which counts
+# none, the responses wrk counted).
 under_load() {
-    local tool=$1 s=$2 lib=$3 ppid
+    local tool=$1 s=$2 lib=$3 ppid pids
     next_port
-    start_server "$lib" --mode int-epoll --port "$PORT" || return 1
+    # shellcheck disable=SC2086
+    start_server "$lib" --mode int-epoll --port "$PORT" ${SRVARGS[$s]} || return 1
+    pids=$(family "$SRV_PID" | tr ' ' ,)
     if [ "$tool" = stat ]; then
-        perf stat -x, -o "$TMP/stat.csv" -e "$SC_EVENTS" -p "$SRV_PID" >/dev/null 2>&1 &
+        perf stat -x, -o "$TMP/stat.csv" -e "$SC_EVENTS" -p "$pids" >/dev/null 2>&1 &
     else
-        perf record -q -e cpu-clock -F 4999 -p "$SRV_PID" -o "$TMP/perf.data" >/dev/null 2>&1 &
+        perf record -q -e cpu-clock -F 4999 -p "$pids" -o "$TMP/perf.data" >/dev/null 2>&1 &
     fi
     ppid=$!
     AUX_PIDS+=("$ppid")
     wrk_args "${LOADARGS[$s]}"
-    taskset -c "$LOAD_CPU" wrk -t1 -c100 -d"${DUR}s" "${WRK_ARGS[@]}" "http://127.0.0.1:$PORT/" >/dev/null 2>&1
+    taskset -c "$LOAD_CPU" wrk -t1 -c100 -d"${DUR}s" "${WRK_ARGS[@]}" "http://127.0.0.1:$PORT/" \
+        >"$TMP/load.out" 2>&1
     kill -INT "$ppid" 2>/dev/null
     wait "$ppid" 2>/dev/null
     AUX_PIDS=()
-    stop_server
+    stop_any "$lib"
+    [[ $SRV_REQ =~ ^[0-9]+$ ]] || SRV_REQ=$(awk '/^RESULT/ {print $2}' "$TMP/load.out")
 }
 
 if [ "$PROFILE" = 1 ] && command -v perf >/dev/null; then
-    log "under load: perf stat$([ "$RECORD" = 1 ] && echo " and perf record"), int-epoll, keep-alive, close, pipelining"
+    log "under load: perf stat$([ "$RECORD" = 1 ] && echo " and perf record"), int-epoll, keep-alive, close, pipelining$([ "$RECORD" = 1 ] && echo ", 64 KiB body")"
     SCFILE=$RAW/syscalls-under-load.tsv
     printf 'scenario\tlib\trequests\tevent\tcount\n' >"$SCFILE"
-    for s in ka100 close100 pipe16; do
-        for lib in ours mhd; do
-            under_load stat "$s" "$lib" || continue
-            awk -F, -v s="$s" -v l="$lib" -v n="$SRV_REQ" '$1 ~ /^[0-9]+$/ {
-                sub(/^syscalls:sys_enter_|^raw_syscalls:sys_enter$/, "", $3)
-                printf "%s\t%s\t%s\t%s\t%s\n", s, l, n, ($3 == "" ? "total" : $3), $1 }' \
-                "$TMP/stat.csv" >>"$SCFILE"
-            log "under load: $lib $s, $SRV_REQ requests"
+    # the 64 KiB body: perf record only
+    for s in ka100 close100 pipe16 $([ "$RECORD" = 1 ] && echo body64k); do
+        for lib in ours mhd $OTHERS; do
+            if [ "$s" != body64k ]; then
+                under_load stat "$s" "$lib" || continue
+                awk -F, -v s="$s" -v l="$lib" -v n="$SRV_REQ" '$1 ~ /^[0-9]+$/ {
+                    sub(/^syscalls:sys_enter_|^raw_syscalls:sys_enter$/, "", $3)
+                    printf "%s\t%s\t%s\t%s\t%s\n", s, l, n, ($3 == "" ? "total" : $3), $1 }' \
+                    "$TMP/stat.csv" >>"$SCFILE"
+                log "under load: $lib $s, $SRV_REQ requests"
+            fi
             [ "$RECORD" = 1 ] || continue
             under_load record "$s" "$lib" || continue
             {

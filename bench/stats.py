@@ -9,7 +9,9 @@ tables), OUT/rps.dat (for bench/plot.gp) and, with --update, replaces the
 block between the results markers of BENCHMARKS.md with latest.md.
 
 The HTTPS scenarios (tls-*) have a section and targets of their own; the
-plain HTTP tables, charts and targets leave them out.
+plain HTTP tables, charts and targets leave them out. The floor, nginx and
+h2o (in the int-epoll cells of plain HTTP) have a section of their own too,
+made by bench/stats_others.py.
 """
 import argparse
 import csv
@@ -17,6 +19,8 @@ import os
 import re
 import statistics
 import sys
+
+from stats_others import NAME as SERVER_TEXT, SERVERS, in_short as others_in_short, others_section
 
 LIBS = ("ours", "mhd")
 SCEN_TEXT = {
@@ -100,9 +104,9 @@ def check_run(scen, row, req):
     close traffic that did not open one connection per request, keep-alive
     traffic that reconnected."""
     out = []
+    if "srv_requests" not in row or row["srv_requests"] == "-":
+        return out  # h2o counts nothing of its own
     sreq, sconn = int(row.get("srv_requests") or 0), int(row.get("srv_conns") or 0)
-    if "srv_requests" not in row:
-        return out
     if sreq == 0 and req > 0:
         return [f"round {row['round']}: the server did not report its counts"]
     if sreq < req:
@@ -157,8 +161,10 @@ class Cell:
             "bytes": int(row["bytes"]),
             "gibps": int(row["bytes"]) / dur / 2**30 if dur > 0 else None,
             "rss": int(row["rss_per_conn"]),
-            "conn_per_req": (int(row.get("srv_conns") or 0) / int(row.get("srv_requests") or 0)
-                             if int(row.get("srv_requests") or 0) else None),
+            "conn_per_req": (int(row["srv_conns"]) / int(row["srv_requests"])
+                             if (row.get("srv_requests") or "-").isdigit()
+                             and int(row["srv_requests"]) and row["srv_conns"].isdigit()
+                             else None),
             "load_avg": float(row.get("loadavg") or 0),
             # HTTPS: handshakes as the server counted them, and the client
             # (tlsload) if it did
@@ -207,6 +213,8 @@ def cell_problems(key, c):
 
 
 def collect(rows):
+    """The cells in the order of the run: {(scenario, mode): {server: Cell}},
+    ours and libmicrohttpd always, the other servers where they ran."""
     order = []
     cells = {}
     for row in rows:
@@ -214,7 +222,7 @@ def collect(rows):
         if key not in cells:
             order.append(key)
             cells[key] = {lib: Cell(row["scenario"]) for lib in LIBS}
-        cells[key][row["lib"]].add(row)
+        cells[key].setdefault(row["lib"], Cell(row["scenario"])).add(row)
     return order, cells
 
 
@@ -813,6 +821,7 @@ def in_short(order, cells, counts, machine):
     if big[0] is not None:
         L.append(f"- **Large files** (1 GiB by sendfile): {span(big[0], big[1])} the "
                  f"throughput.")
+    L += others_in_short(order, cells)
     L += tls_in_short(order, cells)
     L += ["", "So the gain is largest for servers with many short connections, pipelining "
           "clients, or many idle clients (long polls, keep-alive behind a proxy); a server "
@@ -1019,6 +1028,9 @@ def build(raw, outdir):
             L.append("| " + " | ".join(parts) + " |")
         L.append("")
     L += syscalls_under_load(counts.get("_load", {}))
+    OL, other_problems = others_section(order, cells, counts, SCEN_TEXT)
+    L += OL
+    problems += other_problems
     TLSL, tls_problems = tls_section(order, cells, machine)
     L += TLSL
     problems += tls_problems
@@ -1042,20 +1054,20 @@ def build(raw, outdir):
 
     # Profiles.
     prof = []
-    for lib in LIBS:
-        for s in ("ka100", "close100", "pipe16"):
+    for lib in SERVERS:
+        for s in ("ka100", "close100", "pipe16", "body64k"):
             p = os.path.join(raw, f"perf-{lib}-{s}.txt")
             if os.path.exists(p):
                 lines = [l.rstrip() for l in open(p) if l.strip()]
-                prof.append((f"perf, {'ours' if lib == 'ours' else 'libmicrohttpd'}, "
+                prof.append((f"perf, {SERVER_TEXT[lib]}, "
                              f"{SCEN_TEXT[s]}, int-epoll (self time, cpu-clock samples)", lines))
     fn = counts.get("_fn", {})
-    for lib in LIBS:
-        for kind in ("keepalive", "close"):
+    for lib in SERVERS:
+        for kind in ("keepalive", "close", "pipe16"):
             per = fn.get((lib, kind))
             if per:
                 body = [f"{v:10,.0f}  {name}" for name, v in per[:15]]
-                prof.append((f"callgrind, {'ours' if lib == 'ours' else 'libmicrohttpd'}, "
+                prof.append((f"callgrind, {SERVER_TEXT[lib]}, "
                              f"{COUNT_TEXT[kind]}: instructions per request by function "
                              f"(N2 − N1 difference)", body))
     doc = "\n".join(L).rstrip() + "\n"
