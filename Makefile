@@ -63,12 +63,22 @@ LIB_LIBS += -lnghttp2
 LIB_EXCLUDE += src/h2/h2_none.c
 endif
 
+# io_uring for the internal epoll modes through liburing, unless URING=no.
+URING ?= yes
+ifeq ($(URING),no)
+BUILD := $(BUILD)/nouring
+URING_CPPFLAGS :=
+else
+LIB_LIBS += -luring
+URING_CPPFLAGS := -DMHD_HAVE_URING
+endif
+
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wold-style-definition -Wpointer-arith -Wcast-qual -Wwrite-strings -Wundef -Wvla \
 	-Wformat=2 -Wimplicit-fallthrough $(WERROR)
 TEST_WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wvla $(WERROR) -Wno-unused-function
 
-BASE_CPPFLAGS := -D_GNU_SOURCE -Iinclude -Isrc
+BASE_CPPFLAGS := -D_GNU_SOURCE -Iinclude -Isrc $(URING_CPPFLAGS)
 LIB_CPPFLAGS := $(BASE_CPPFLAGS) '-D_MHD_EXTERN=extern __attribute__((visibility("default")))'
 LIB_CFLAGS := -std=c11 -fPIC -fvisibility=hidden -pthread $(WARN) $(SANFLAGS) $(CFLAGS)
 TEST_CFLAGS := -std=c11 -pthread $(TEST_WARN) $(TEST_TLS) $(SANFLAGS) $(CFLAGS)

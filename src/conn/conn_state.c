@@ -30,6 +30,13 @@ struct MHD_Connection *mhd_conn_create(struct mhd_worker *w, int fd, const struc
     c->item.interest = MHD_POLL_IN | MHD_POLL_EDGE;
     c->state = CONN_IDLE;
     mhd_xport_init_plain(&c->xp, fd);
+#ifdef MHD_HAVE_URING
+    if (w->poller.ops == &mhd_poller_uring && w->daemon->tls == NULL) {
+        c->xp.tp = &mhd_transport_uring;
+        c->xp.state = &c->item;
+        c->item.ring_io = true;
+    }
+#endif
     if (w->daemon->tls != NULL) {
         if (!mhd_tls_attach(&c->xp, w->daemon->tls, c)) {
             mhd_free(c);
@@ -185,7 +192,7 @@ static void update_interest(struct MHD_Connection *c)
          * keeps its socket in a level-triggered set, so that an external
          * loop that waits without asking MHD_get_timeout() still comes back
          * at once: the socket is ready. */
-        if (c->in_ready && c->worker->poller.ops != &mhd_poller_epoll)
+        if (c->in_ready && !mhd_poller_is_edge(&c->worker->poller))
             want |= dir;
     }
     if (!mhd_conn_set_interest(c, want))

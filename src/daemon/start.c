@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/select.h>
 #include <unistd.h>
@@ -119,6 +120,18 @@ static bool start_tls(struct MHD_Daemon *d)
     return true;
 }
 
+#ifdef MHD_HAVE_URING
+/* io_uring for the epoll modes with internal threads, plain HTTP only
+ * (prototype: switched on by MHD_IO_URING=1). */
+static bool want_uring(const struct MHD_Daemon *d, bool threads)
+{
+    const char *e = getenv("MHD_IO_URING");
+    if (e == NULL || strcmp(e, "1") != 0)
+        return false;
+    return threads && !mhd_daemon_is_tpc(d) && d->tls == NULL;
+}
+#endif
+
 static const struct mhd_poller_ops *choose_poller(unsigned int f)
 {
     if (f & MHD_USE_EPOLL)
@@ -136,6 +149,18 @@ static bool start_workers(struct MHD_Daemon *d)
     if (d->workers == NULL)
         return false;
     const struct mhd_poller_ops *ops = choose_poller(d->flags);
+#ifdef MHD_HAVE_URING
+    if (ops == &mhd_poller_epoll && want_uring(d, threads)) {
+        /* Probe: a kernel without the features (or with io_uring disabled
+         * or filtered) fails here, and the daemon runs on epoll. */
+        struct mhd_poller probe;
+        memset(&probe, 0, sizeof(probe));
+        if (mhd_poller_init(&probe, &mhd_poller_uring)) {
+            mhd_poller_deinit(&probe);
+            ops = &mhd_poller_uring;
+        }
+    }
+#endif
     enum mhd_worker_kind kind = threads ? WORKER_THREAD : WORKER_EXTERNAL;
     unsigned int limit = d->cfg.conn_limit;
     for (unsigned int i = 0; i < n; i++) {
