@@ -121,12 +121,12 @@ static bool start_tls(struct MHD_Daemon *d)
 }
 
 #ifdef MHD_HAVE_URING
-/* io_uring for the epoll modes with internal threads, plain HTTP only
- * (prototype: switched on by MHD_IO_URING=1). */
+/* io_uring for the epoll modes with internal threads, plain HTTP only;
+ * MHD_IO_URING=0 in the environment keeps epoll. */
 static bool want_uring(const struct MHD_Daemon *d, bool threads)
 {
     const char *e = getenv("MHD_IO_URING");
-    if (e == NULL || strcmp(e, "1") != 0)
+    if (e != NULL && strcmp(e, "0") == 0)
         return false;
     return threads && !mhd_daemon_is_tpc(d) && d->tls == NULL;
 }

@@ -53,6 +53,11 @@ struct mhd_poller_ops {
     /* Waits up to timeout_ms (-1: forever), fills up to `max` events, returns
      * their number, 0 on timeout or interruption, -1 on a fatal error. */
     int (*wait)(struct mhd_poller *p, int timeout_ms, struct mhd_poll_event *ev, int max);
+    /* Backends that read for their items (io_uring): stops reading for `it`
+     * and waits until everything read for it can be taken through its
+     * transport, before the descriptor leaves the library (upgrade). NULL
+     * where the kernel keeps unread bytes in the socket. */
+    void (*settle)(struct mhd_poller *p, struct mhd_poll_item *it);
 };
 
 struct mhd_poller {

@@ -37,10 +37,11 @@
 #define UR_ENTRIES 512u
 #define UR_BGID 7
 #define UR_NBUFS 512u    /* provided receive buffers, a power of two */
-#define UR_BUFSZ 4096u   /* each */
-#define UR_QMAX 64u      /* received buffers a connection holds at most */
+#define UR_BUFSZ 2048u   /* each */
+#define UR_QIN 4u        /* received buffers a connection holds inline */
 #define UR_QSTOP 32u     /* beyond this, its receive is cancelled until read */
 #define UR_SEND_MAX 16384u /* replies up to this size are copied and queued */
+#define UR_NSBUF 64u     /* send buffers of a ring (replies queued at once) */
 
 enum { TAG_IGN = 0, TAG_RECV = 1, TAG_SEND = 2, TAG_POLL = 3, TAG_POLLOUT = 4 };
 
@@ -58,17 +59,21 @@ struct ur_item {
     unsigned int inflight; /* requests in the kernel that name this state */
     unsigned int pending;  /* events gathered for the next report */
     bool listed;
+    bool settled; /* reads no more (upgrade) */
     struct ur_item *next_ev;
+    struct ur_item *all_prev, *all_next; /* every state of the ring */
     unsigned int last_gen; /* generation of the last SQE naming fd */
     unsigned int poll_mask;
     bool poll_armed;
     /* ring I/O connections */
-    bool recv_armed, recv_stopped, pollout_armed, eof;
+    bool recv_armed, recv_stopping, pollout_armed, eof;
     int err;
-    uint16_t qbid[UR_QMAX];
-    uint32_t qlen[UR_QMAX];
-    unsigned int qhead, qcount;
-    uint32_t qoff;
+    /* Received buffers not read yet, in order: a ring of qcap entries,
+     * inline up to UR_QIN, then on the heap (back inline once empty). */
+    struct ur_rx {
+        uint16_t bid, len;
+    } qin[UR_QIN], *q;
+    uint16_t qcap, qhead, qcount, qoff;
     bool send_busy;
     uint32_t send_len;
     struct ur_sbuf *sbuf;
@@ -83,7 +88,9 @@ struct ur_ring {
     bool disabled_start;
     unsigned int gen; /* incremented at every submission */
     struct ur_sbuf *free_sbufs;
+    struct ur_sbuf *sarena; /* UR_NSBUF of them, mapped (touched as used) */
     struct ur_item *ev_head, *ev_tail;
+    struct ur_item *all; /* states alive or waiting for their requests */
 };
 
 static inline struct ur_ring *ring_of(struct mhd_poller *p)
@@ -133,15 +140,69 @@ static void note(struct ur_item *u, unsigned int ev)
     r->ev_tail = u;
 }
 
+static void put_sbuf(struct ur_ring *r, struct ur_sbuf *s)
+{
+    s->next = r->free_sbufs;
+    r->free_sbufs = s;
+}
+
+static bool q_push(struct ur_item *u, uint16_t bid, uint16_t len)
+{
+    if (u->qcount == u->qcap) {
+        unsigned int cap = u->qcap * 2u;
+        if (cap > UR_NBUFS)
+            return false;
+        struct ur_rx *n = malloc(cap * sizeof(*n));
+        if (n == NULL)
+            return false;
+        for (unsigned int i = 0; i < u->qcount; i++)
+            n[i] = u->q[(u->qhead + i) & (u->qcap - 1u)];
+        if (u->q != u->qin)
+            free(u->q);
+        u->q = n;
+        u->qcap = (uint16_t)cap;
+        u->qhead = 0;
+    }
+    u->q[(u->qhead + u->qcount) & (u->qcap - 1u)] = (struct ur_rx){bid, len};
+    u->qcount++;
+    return true;
+}
+
+/* Takes the first buffer off the queue and gives it back to the ring. */
+static void q_pop(struct ur_ring *r, struct ur_item *u)
+{
+    recycle(r, u->q[u->qhead].bid);
+    u->qhead = (uint16_t)((u->qhead + 1u) & (u->qcap - 1u));
+    u->qcount--;
+    u->qoff = 0;
+    if (u->qcount == 0 && u->q != u->qin) {
+        free(u->q);
+        u->q = u->qin;
+        u->qcap = UR_QIN;
+        u->qhead = 0;
+    }
+}
+
+static void free_item(struct ur_item *u)
+{
+    struct ur_ring *r = u->r;
+    if (u->sbuf)
+        put_sbuf(r, u->sbuf);
+    if (u->q != u->qin)
+        free(u->q);
+    if (u->all_prev)
+        u->all_prev->all_next = u->all_next;
+    else
+        r->all = u->all_next;
+    if (u->all_next)
+        u->all_next->all_prev = u->all_prev;
+    free(u);
+}
+
 static void maybe_free(struct ur_item *u)
 {
-    if (u->item == NULL && u->inflight == 0 && !u->listed) {
-        if (u->sbuf) {
-            u->sbuf->next = u->r->free_sbufs;
-            u->r->free_sbufs = u->sbuf;
-        }
-        free(u);
-    }
+    if (u->item == NULL && u->inflight == 0 && !u->listed)
+        free_item(u);
 }
 
 static bool arm_recv(struct ur_item *u)
@@ -154,17 +215,36 @@ static bool arm_recv(struct ur_item *u)
     sqe->buf_group = UR_BGID;
     io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)u | TAG_RECV);
     u->recv_armed = true;
+    u->recv_stopping = false;
     u->inflight++;
     u->last_gen = u->r->gen;
     return true;
 }
 
+/* Receives again, unless the connection holds enough it has not read
+ * yet, its input ended, or it leaves the library. */
+static void rearm_recv(struct ur_item *u)
+{
+    if (u->item != NULL && !u->recv_armed && !u->eof && !u->err && !u->settled &&
+        u->qcount < UR_QSTOP / 2)
+        arm_recv(u);
+}
+
+/* Edge-triggered items (connections the ring does not read for, as TLS
+ * ones) keep one multishot poll for both directions. Level-triggered ones
+ * (listen socket, wake-up) take a one-shot poll, armed again after each
+ * report while they wait for something: armed on a descriptor that is still
+ * ready (accept stopped at its batch) it completes at once, as a level
+ * registration reports again. */
 static bool arm_poll(struct ur_item *u, unsigned int mask)
 {
     struct io_uring_sqe *sqe = get_sqe(u->r);
     if (sqe == NULL)
         return false;
-    io_uring_prep_poll_multishot(sqe, u->fd, mask);
+    if (u->item->interest & MHD_POLL_EDGE)
+        io_uring_prep_poll_multishot(sqe, u->fd, mask);
+    else
+        io_uring_prep_poll_add(sqe, u->fd, mask);
     io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)u | TAG_POLL);
     u->poll_armed = true;
     u->poll_mask = mask;
@@ -197,8 +277,12 @@ static void cancel(struct ur_item *u, unsigned int tag)
 
 static unsigned int poll_mask_for(const struct mhd_poll_item *it)
 {
-    unsigned int m = POLLIN | POLLRDHUP;
-    if ((it->interest & MHD_POLL_EDGE) || (it->interest & MHD_POLL_OUT))
+    if (it->interest & MHD_POLL_EDGE)
+        return POLLIN | POLLRDHUP | POLLOUT;
+    unsigned int m = 0;
+    if (it->interest & MHD_POLL_IN)
+        m |= POLLIN;
+    if (it->interest & MHD_POLL_OUT)
         m |= POLLOUT;
     return m;
 }
@@ -223,17 +307,33 @@ static bool ur_init(struct mhd_poller *p)
     r->disabled_start = true;
     r->br_size = UR_NBUFS * sizeof(struct io_uring_buf);
     void *mem = mmap(NULL, r->br_size, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
-    r->bufs = malloc((size_t)UR_NBUFS * UR_BUFSZ);
+    void *bufs = mmap(NULL, (size_t)UR_NBUFS * UR_BUFSZ, PROT_READ | PROT_WRITE,
+                      MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+    r->bufs = bufs == MAP_FAILED ? NULL : bufs;
     if (mem == MAP_FAILED || r->bufs == NULL) {
         if (mem != MAP_FAILED)
             munmap(mem, r->br_size);
-        free(r->bufs);
+        if (r->bufs)
+            munmap(r->bufs, (size_t)UR_NBUFS * UR_BUFSZ);
         io_uring_queue_exit(&r->ring);
         free(r);
         errno = ENOMEM;
         return false;
     }
     r->br = mem;
+    void *sa = mmap(NULL, UR_NSBUF * sizeof(struct ur_sbuf), PROT_READ | PROT_WRITE,
+                    MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+    if (sa == MAP_FAILED) {
+        munmap(mem, r->br_size);
+        munmap(r->bufs, (size_t)UR_NBUFS * UR_BUFSZ);
+        io_uring_queue_exit(&r->ring);
+        free(r);
+        errno = ENOMEM;
+        return false;
+    }
+    r->sarena = sa;
+    for (unsigned int i = UR_NSBUF; i-- > 0;)
+        put_sbuf(r, &r->sarena[i]);
     struct io_uring_buf_reg reg;
     memset(&reg, 0, sizeof(reg));
     reg.ring_addr = (uint64_t)(uintptr_t)mem;
@@ -242,7 +342,8 @@ static bool ur_init(struct mhd_poller *p)
     rc = io_uring_register_buf_ring(&r->ring, &reg, 0);
     if (rc < 0) {
         munmap(mem, r->br_size);
-        free(r->bufs);
+        munmap(r->bufs, (size_t)UR_NBUFS * UR_BUFSZ);
+        munmap(r->sarena, UR_NSBUF * sizeof(struct ur_sbuf));
         io_uring_queue_exit(&r->ring);
         free(r);
         errno = -rc;
@@ -264,20 +365,11 @@ static void ur_deinit(struct mhd_poller *p)
         return;
     io_uring_queue_exit(&r->ring);
     munmap(r->br, r->br_size);
-    free(r->bufs);
-    struct ur_sbuf *s;
-    while ((s = r->free_sbufs) != NULL) {
-        r->free_sbufs = s->next;
-        free(s);
-    }
+    munmap(r->bufs, (size_t)UR_NBUFS * UR_BUFSZ);
     /* States still named by requests die with the ring. */
-    while (r->ev_head) {
-        struct ur_item *u = r->ev_head;
-        r->ev_head = u->next_ev;
-        u->listed = false;
-        if (u->item == NULL)
-            free(u);
-    }
+    while (r->all)
+        free_item(r->all);
+    munmap(r->sarena, UR_NSBUF * sizeof(struct ur_sbuf));
     free(r);
     p->ur = NULL;
 }
@@ -291,17 +383,24 @@ static bool ur_add(struct mhd_poller *p, struct mhd_poll_item *it)
     u->item = it;
     u->r = r;
     u->fd = it->fd;
+    u->q = u->qin;
+    u->qcap = UR_QIN;
     u->last_gen = r->gen - 1;
-    bool ok;
+    u->all_next = r->all;
+    if (r->all)
+        r->all->all_prev = u;
+    r->all = u;
+    bool ok = true;
     if (it->ring_io) {
         ok = arm_recv(u);
         if (ok && (it->interest & MHD_POLL_OUT))
             ok = arm_pollout(u);
-    } else {
+    } else if (poll_mask_for(it) != 0) {
         ok = arm_poll(u, poll_mask_for(it));
     }
     if (!ok) {
-        free(u);
+        u->item = NULL;
+        free_item(u);
         errno = EBUSY;
         return false;
     }
@@ -321,21 +420,20 @@ static bool ur_modify(struct mhd_poller *p, struct mhd_poll_item *it)
             return arm_pollout(u);
         return true;
     }
+    if (it->interest & MHD_POLL_EDGE)
+        return true; /* its poll watches both directions */
     unsigned int want = poll_mask_for(it);
-    if ((want & ~u->poll_mask) != 0) {
-        /* A new direction: poll for both from now on. */
-        if (u->poll_armed)
-            cancel(u, TAG_POLL);
-        u->poll_armed = false;
-        /* the old poll's last CQE arrives with this tag too: no re-arm
-         * happens for it while poll_armed is already true again */
-        if (!arm_poll(u, want))
-            return false;
-    }
-    /* Level-triggered items (listen, wake-up) report what they wait for
-     * once when it is asked for again: the poll fires on new events only. */
-    if (!(it->interest & MHD_POLL_EDGE))
-        note(u, it->interest & (MHD_POLL_IN | MHD_POLL_OUT));
+    if (want == 0 || (want == u->poll_mask && u->poll_armed))
+        return true; /* nothing wanted: a poll still armed fires once, unheard */
+    if (!u->poll_armed)
+        return arm_poll(u, want);
+    struct io_uring_sqe *sqe = get_sqe(u->r);
+    if (sqe == NULL)
+        return false;
+    io_uring_prep_poll_update(sqe, (uint64_t)(uintptr_t)u | TAG_POLL,
+                              (uint64_t)(uintptr_t)u | TAG_POLL, want, IORING_POLL_UPDATE_EVENTS);
+    io_uring_sqe_set_data64(sqe, TAG_IGN);
+    u->poll_mask = want;
     return true;
 }
 
@@ -352,11 +450,8 @@ static void ur_remove(struct mhd_poller *p, struct mhd_poll_item *it)
      * must reach the kernel first. */
     if (u->last_gen == r->gen)
         ur_submit(r);
-    while (u->qcount) {
-        recycle(r, u->qbid[u->qhead]);
-        u->qhead = (u->qhead + 1) % UR_QMAX;
-        u->qcount--;
-    }
+    while (u->qcount)
+        q_pop(r, u);
     if (u->recv_armed)
         cancel(u, TAG_RECV);
     if (u->pollout_armed)
@@ -399,18 +494,14 @@ static void on_cqe(struct ur_ring *r, struct io_uring_cqe *cqe)
         }
         if (res > 0 && (cqe->flags & IORING_CQE_F_BUFFER)) {
             uint16_t bid = (uint16_t)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
-            if (it == NULL || u->qcount == UR_QMAX) {
+            if (it == NULL || !q_push(u, bid, (uint16_t)res)) {
                 recycle(r, bid);
                 if (it != NULL)
-                    u->err = ENOBUFS;
+                    u->err = ENOMEM;
             } else {
-                unsigned int tail = (u->qhead + u->qcount) % UR_QMAX;
-                u->qbid[tail] = bid;
-                u->qlen[tail] = (uint32_t)res;
-                u->qcount++;
-                if (u->qcount >= UR_QSTOP && u->recv_armed && more) {
+                if (u->qcount >= UR_QSTOP && u->recv_armed && more && !u->recv_stopping) {
                     cancel(u, TAG_RECV);
-                    u->recv_stopped = true;
+                    u->recv_stopping = true;
                 }
             }
             if (it)
@@ -419,26 +510,21 @@ static void on_cqe(struct ur_ring *r, struct io_uring_cqe *cqe)
             u->eof = true;
             if (it)
                 note(u, MHD_POLL_IN | MHD_POLL_HUP);
-        } else if (res == -ENOBUFS || res == -ECANCELED) {
-            /* Out of buffers: taken up again once this one reads. */
-            if (res == -ENOBUFS && u->qcount == 0 && it)
-                u->recv_stopped = false;
-            else
-                u->recv_stopped = true;
-        } else if (res < 0) {
+        } else if (res < 0 && res != -ENOBUFS && res != -ECANCELED) {
             u->err = -res;
             if (it)
                 note(u, MHD_POLL_IN | MHD_POLL_ERR);
         }
-        if (!more && it && !u->eof && !u->err && !u->recv_stopped)
-            arm_recv(u);
+        /* Out of buffers, or stopped because the connection holds enough
+         * unread: taken up again as it reads (ur_recv). */
+        if (!more)
+            rearm_recv(u);
         break;
     case TAG_SEND:
         u->inflight--;
         u->send_busy = false;
         if (u->sbuf) {
-            u->sbuf->next = r->free_sbufs;
-            r->free_sbufs = u->sbuf;
+            put_sbuf(r, u->sbuf);
             u->sbuf = NULL;
         }
         if (res < 0 || (uint32_t)res != u->send_len) {
@@ -465,11 +551,23 @@ static void on_cqe(struct ur_ring *r, struct io_uring_cqe *cqe)
             unsigned int keep = MHD_POLL_HUP | MHD_POLL_ERR | (it->interest & (MHD_POLL_IN | MHD_POLL_OUT));
             note(u, e & keep);
         }
-        if (!more && it && !u->poll_armed && res != -ECANCELED)
+        if (!more && it && !u->poll_armed && res != -ECANCELED && poll_mask_for(it) != 0)
             arm_poll(u, poll_mask_for(it));
         break;
     }
     maybe_free(u);
+}
+
+static void reap(struct ur_ring *r)
+{
+    struct io_uring_cqe *cqe;
+    unsigned int head, seen = 0;
+    io_uring_for_each_cqe(&r->ring, head, cqe)
+    {
+        on_cqe(r, cqe);
+        seen++;
+    }
+    io_uring_cq_advance(&r->ring, seen);
 }
 
 static int ur_wait(struct mhd_poller *p, int timeout_ms, struct mhd_poll_event *ev, int max)
@@ -500,14 +598,7 @@ static int ur_wait(struct mhd_poller *p, int timeout_ms, struct mhd_poll_event *
     } else if (io_uring_sq_ready(&r->ring)) {
         ur_submit(r);
     }
-    struct io_uring_cqe *cqe;
-    unsigned int head, seen = 0;
-    io_uring_for_each_cqe(&r->ring, head, cqe)
-    {
-        on_cqe(r, cqe);
-        seen++;
-    }
-    io_uring_cq_advance(&r->ring, seen);
+    reap(r);
     int n = 0;
     while (n < max && r->ev_head != NULL) {
         struct ur_item *u = r->ev_head;
@@ -528,7 +619,29 @@ static int ur_wait(struct mhd_poller *p, int timeout_ms, struct mhd_poll_event *
     return n;
 }
 
+static void ur_settle(struct mhd_poller *p, struct mhd_poll_item *it)
+{
+    struct ur_ring *r = ring_of(p);
+    struct ur_item *u = it->aux;
+    if (u == NULL || !it->ring_io)
+        return;
+    u->settled = true;
+    if (!u->recv_armed)
+        return;
+    cancel(u, TAG_RECV);
+    /* Events of the other items found meanwhile stay listed for the next
+     * wait. */
+    while (u->recv_armed && r->enabled) {
+        int rc = io_uring_submit_and_wait(&r->ring, 1);
+        r->gen++;
+        if (rc < 0 && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY)
+            break;
+        reap(r);
+    }
+}
+
 const struct mhd_poller_ops mhd_poller_uring = {
+    .settle = ur_settle,
     .name = "io_uring",
     .init = ur_init,
     .deinit = ur_deinit,
@@ -555,23 +668,16 @@ static enum mhd_io ur_recv(struct mhd_xport *x, void *buf, size_t len, size_t *g
     size_t n = 0;
     char *out = buf;
     while (u->qcount && n < len) {
-        unsigned int h = u->qhead;
-        uint32_t avail = u->qlen[h] - u->qoff;
+        const struct ur_rx *e = &u->q[u->qhead];
+        size_t avail = (size_t)e->len - u->qoff;
         size_t take = avail < len - n ? avail : len - n;
-        memcpy(out + n, r->bufs + (size_t)u->qbid[h] * UR_BUFSZ + u->qoff, take);
+        memcpy(out + n, r->bufs + (size_t)e->bid * UR_BUFSZ + u->qoff, take);
         n += take;
-        u->qoff += (uint32_t)take;
-        if (u->qoff == u->qlen[h]) {
-            recycle(r, u->qbid[h]);
-            u->qoff = 0;
-            u->qhead = (h + 1) % UR_QMAX;
-            u->qcount--;
-        }
+        u->qoff = (uint16_t)(u->qoff + take);
+        if (u->qoff == e->len)
+            q_pop(r, u);
     }
-    if (u->qcount == 0 && !u->recv_armed && u->recv_stopped && !u->eof && !u->err) {
-        u->recv_stopped = false;
-        arm_recv(u);
-    }
+    rearm_recv(u);
     x->drained = u->qcount == 0;
     if (n > 0) {
         *got = n;
@@ -584,6 +690,15 @@ static enum mhd_io ur_recv(struct mhd_xport *x, void *buf, size_t len, size_t *g
         return IO_FAILED;
     }
     return IO_AGAIN;
+}
+
+/* A system call found the socket full: as with an edge-triggered epoll
+ * registration, the item hears when it has room again. */
+static enum mhd_io sync_done(struct ur_item *u, enum mhd_io io)
+{
+    if (io == IO_AGAIN && !u->pollout_armed)
+        arm_pollout(u);
+    return io;
 }
 
 static enum mhd_io ur_writev(struct mhd_xport *x, const struct iovec *iov, int iovcnt, bool more,
@@ -602,18 +717,16 @@ static enum mhd_io ur_writev(struct mhd_xport *x, const struct iovec *iov, int i
     for (int i = 0; i < iovcnt; i++)
         total += iov[i].iov_len;
     if (total > UR_SEND_MAX || total == 0)
-        return mhd_transport_plain.writev(x, iov, iovcnt, more, sent);
+        return sync_done(u, mhd_transport_plain.writev(x, iov, iovcnt, more, sent));
     struct ur_ring *r = u->r;
     struct ur_sbuf *s = r->free_sbufs;
-    if (s != NULL)
-        r->free_sbufs = s->next;
-    else if ((s = malloc(sizeof(*s))) == NULL)
-        return mhd_transport_plain.writev(x, iov, iovcnt, more, sent);
+    if (s == NULL) /* as many replies queued as the ring has buffers */
+        return sync_done(u, mhd_transport_plain.writev(x, iov, iovcnt, more, sent));
+    r->free_sbufs = s->next;
     struct io_uring_sqe *sqe = get_sqe(r);
     if (sqe == NULL) {
-        s->next = r->free_sbufs;
-        r->free_sbufs = s;
-        return mhd_transport_plain.writev(x, iov, iovcnt, more, sent);
+        put_sbuf(r, s);
+        return sync_done(u, mhd_transport_plain.writev(x, iov, iovcnt, more, sent));
     }
     size_t off = 0;
     for (int i = 0; i < iovcnt; i++) {
@@ -641,7 +754,8 @@ static enum mhd_io ur_sendfile(struct mhd_xport *x, int file_fd, uint64_t *offse
     }
     if (u != NULL && u->send_busy)
         return IO_AGAIN;
-    return mhd_transport_plain.sendfile(x, file_fd, offset, len, sent);
+    enum mhd_io io = mhd_transport_plain.sendfile(x, file_fd, offset, len, sent);
+    return u != NULL ? sync_done(u, io) : io;
 }
 
 static enum mhd_io ur_end_send(struct mhd_xport *x, bool fin)
