@@ -10,6 +10,7 @@
 #                            and the examples it links to on the next three ports
 #   make TLS=no              the library without GnuTLS (no HTTPS), in build/notls
 #   make HTTP2=no            the library without nghttp2 (no HTTP/2), in build/noh2
+#   make URING=no            the library without liburing (epoll only), in build/nouring
 #   make deb                 Debian packages libmicrohttpd12 and libmicrohttpd-dev in build/deb
 #   make dropin              Debian's programs run on Debian's library and on ours (tests/dropin)
 #   make ops-check           rolling restarts under load behind HAProxy (tests/ops), measured
@@ -213,7 +214,7 @@ install: lib
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libmicrohttpd.so
 	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|' \
-		-e 's|@REQUIRES_PRIVATE@|$(strip $(if $(findstring gnutls,$(LIB_LIBS)),gnutls) $(if $(findstring nghttp2,$(LIB_LIBS)),libnghttp2))|' \
+		-e 's|@REQUIRES_PRIVATE@|$(strip $(if $(findstring gnutls,$(LIB_LIBS)),gnutls) $(if $(findstring nghttp2,$(LIB_LIBS)),libnghttp2) $(if $(findstring uring,$(LIB_LIBS)),liburing))|' \
 		libmicrohttpd.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libmicrohttpd.pc
 	scripts/install_man.sh $(DESTDIR)$(MANDIR)/man3
 	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then \

@@ -355,6 +355,7 @@ static bool ur_init(struct mhd_poller *p)
                               io_uring_buf_ring_mask(UR_NBUFS), (int)i);
     io_uring_buf_ring_advance(r->br, UR_NBUFS);
     p->ur = r;
+    p->epfd = r->ring.ring_fd; /* for MHD_DAEMON_INFO_EPOLL_FD, never closed by it */
     return true;
 }
 
@@ -372,6 +373,7 @@ static void ur_deinit(struct mhd_poller *p)
     munmap(r->sarena, UR_NSBUF * sizeof(struct ur_sbuf));
     free(r);
     p->ur = NULL;
+    p->epfd = -1;
 }
 
 static bool ur_add(struct mhd_poller *p, struct mhd_poll_item *it)
