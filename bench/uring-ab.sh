@@ -5,7 +5,9 @@
 # server's own count of answered requests (as bench/run.sh measures).
 #
 #   bench/uring-ab.sh [ROUNDS] [SECONDS] [SCENARIO...]
-#   scenarios: ka100 (default) ka10 ka1000 close100 pipe16 body64k
+#   scenarios: ka100 (default) ka10 ka1000 close100 pipe16 body64k file1g
+# (file1g: bench/fetch downloads a 1 GiB file 4 times over one connection;
+# "rps" is then GiB/s and the CPU is per download)
 # Prints one line per run and the medians per scenario and variant.
 # SYSCALLS=1 adds a perf stat (raw_syscalls:sys_enter) pass per variant.
 set -u -o pipefail
@@ -19,8 +21,9 @@ SCEN=("$@")
 HZ=$(getconf CLK_TCK)
 PORT=19400
 TMP=$(mktemp -d /tmp/uring-ab.XXXXXX)
+BIG=/dev/shm/uring-ab-1g.$$
 SRV=""
-trap '[ -n "$SRV" ] && kill -KILL $SRV 2>/dev/null; rm -rf "$TMP"' EXIT
+trap '[ -n "$SRV" ] && kill -KILL $SRV 2>/dev/null; rm -rf "$TMP" "$BIG"' EXIT
 
 ticks() {
     local s
@@ -44,6 +47,9 @@ run() {
     close100) wargs=(-s bench/report.lua -H "Connection: close") ;;
     pipe16) wargs=(-s bench/pipeline.lua) ;;
     body64k) sargs=(--body 65536) ;;
+    file1g)
+        [ -f "$BIG" ] || head -c 1073741824 /dev/zero >"$BIG"
+        sargs=(--file "$BIG") ;;
     esac
     PORT=$((PORT + 1))
     env "${env[@]}" taskset -c 0 "$BIN/hello-$lib" --mode int-epoll --port $PORT --limit 20000 \
@@ -56,8 +62,15 @@ run() {
         perf stat -e 'raw_syscalls:sys_enter' -p $SRV -o "$TMP/perf" &
         local pp=$!
     fi
-    taskset -c 1 wrk -t1 -c$conns -d${DUR}s --timeout 5s "${wargs[@]}" "http://127.0.0.1:$PORT/" \
-        >"$TMP/wrk" 2>&1
+    local w0 w1
+    w0=$(date +%s%N)
+    if [ "$sc" = file1g ]; then
+        taskset -c 1 "$BIN/fetch" $PORT 4 >"$TMP/wrk" 2>&1
+    else
+        taskset -c 1 wrk -t1 -c$conns -d${DUR}s --timeout 5s "${wargs[@]}" "http://127.0.0.1:$PORT/" \
+            >"$TMP/wrk" 2>&1
+    fi
+    w1=$(date +%s%N)
     t1=$(ticks $SRV)
     if [ "${SYSCALLS:-0}" = 1 ]; then
         kill -INT $pp
@@ -70,6 +83,7 @@ run() {
     req=$(awk '/^served/ {print $2}' "$TMP/out")
     local rps
     rps=$(awk '/^Requests\/sec/ {print $2}' "$TMP/wrk")
+    [ "$sc" != file1g ] || rps=$(echo "scale=3; 4 * 1000000000 / ($w1 - $w0)" | bc)
     local sc_n=""
     if [ "${SYSCALLS:-0}" = 1 ]; then
         sc_n=$(awk '/raw_syscalls:sys_enter/ {gsub(",","",$1); print $1}' "$TMP/perf")

@@ -212,6 +212,25 @@ static void exercise(uint16_t port, const char *what)
     snprintf(want, sizeof(want), "sum %zu", sum);
     CHECK_MSG(read_response(fd, body, sizeof(body)) >= 0 && strcmp(body, want) == 0,
               "%s: upload answered '%s', want '%s'", what, body, want);
+    /* A reply queued on the ring, then the close the request asked for:
+     * the whole reply arrives before the end. */
+    for (int round = 0; round < 20; round++) {
+        int c2 = rs_connect(port);
+        const char *r1 = "GET /first HTTP/1.1\r\nHost: x\r\n\r\n";
+        const char *r2 = "GET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+        bool good = c2 >= 0 && rs_send(c2, r1, strlen(r1)) &&
+                    read_response(c2, body, sizeof(body)) >= 0 && strcmp(body, "path /first") == 0;
+        usleep(2000); /* the connection now waits on the ring */
+        good = good && rs_send(c2, r2, strlen(r2)) &&
+               read_response(c2, body, sizeof(body)) >= 0 && strcmp(body, "path /last") == 0;
+        int first2 = 0;
+        good = good && rs_wait_closed(c2, 3000, &first2) >= 0;
+        CHECK_MSG(good, "%s: Connection: close on a waiting connection (round %d)", what, round);
+        if (c2 >= 0)
+            close(c2);
+        if (!good)
+            break;
+    }
     /* The client closes: the server closes too. */
     shutdown(fd, SHUT_WR);
     int first = 0;
