@@ -107,7 +107,8 @@ import sys, statistics, collections
 d = collections.defaultdict(list)
 for line in open(sys.argv[1]):
     f = line.split()
-    d[(f[0], f[1])].append(f[2:])
+    if len(f) >= 4 and all(x.replace('.', '', 1).isdigit() for x in f[2:]):
+        d[(f[0], f[1])].append(f[2:])
 for (sc, v), rows in d.items():
     cols = list(zip(*rows))
     med = [statistics.median(float(x) for x in c) for c in cols]

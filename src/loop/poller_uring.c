@@ -258,7 +258,10 @@ static bool arm_pollout(struct ur_item *u)
     struct io_uring_sqe *sqe = get_sqe(u->r);
     if (sqe == NULL)
         return false;
-    io_uring_prep_poll_add(sqe, u->fd, POLLOUT);
+    /* Multishot: armed once when a system call first finds the socket
+     * full, it stays, as an epoll registration does (the socket wakes it
+     * only after it was full again). */
+    io_uring_prep_poll_multishot(sqe, u->fd, POLLOUT);
     io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)u | TAG_POLLOUT);
     u->pollout_armed = true;
     u->inflight++;
@@ -538,8 +541,10 @@ static void on_cqe(struct ur_ring *r, struct io_uring_cqe *cqe)
         }
         break;
     case TAG_POLLOUT:
-        u->inflight--;
-        u->pollout_armed = false;
+        if (!more) {
+            u->inflight--;
+            u->pollout_armed = false;
+        }
         if (it && (it->interest & MHD_POLL_OUT))
             note(u, MHD_POLL_OUT);
         break;
