@@ -60,8 +60,8 @@ void mhd_conn_upgrade(struct MHD_Connection *c)
         p->ops->settle(p, &c->item);
         size_t got = 0;
         while (mhd_conn_pool_free_space(c) > 0 &&
-               mhd_conn_tp(c)->recv(&c->xp, c->rbuf + c->rlen, mhd_conn_pool_free_space(c),
-                                    &got) == IO_DONE)
+               mhd_conn_tp(c)->recv(&c->xp, c->rbuf + c->rlen, mhd_conn_pool_free_space(c), &got) ==
+                   IO_DONE)
             c->rlen += got;
     }
     mhd_poller_remove(p, &c->item);

@@ -36,12 +36,12 @@
 
 #define UR_ENTRIES 512u
 #define UR_BGID 7
-#define UR_NBUFS 512u    /* provided receive buffers, a power of two */
-#define UR_BUFSZ 2048u   /* each */
-#define UR_QIN 4u        /* received buffers a connection holds inline */
-#define UR_QSTOP 32u     /* beyond this, its receive is cancelled until read */
+#define UR_NBUFS 512u      /* provided receive buffers, a power of two */
+#define UR_BUFSZ 2048u     /* each */
+#define UR_QIN 4u          /* received buffers a connection holds inline */
+#define UR_QSTOP 32u       /* beyond this, its receive is cancelled until read */
 #define UR_SEND_MAX 16384u /* replies up to this size are copied and queued */
-#define UR_NSBUF 64u     /* send buffers of a ring (replies queued at once) */
+#define UR_NSBUF 64u       /* send buffers of a ring (replies queued at once) */
 
 enum { TAG_IGN = 0, TAG_RECV = 1, TAG_SEND = 2, TAG_POLL = 3, TAG_POLLOUT = 4 };
 
@@ -62,7 +62,7 @@ struct ur_item {
     bool settled; /* reads no more (upgrade) */
     struct ur_item *next_ev;
     struct ur_item *all_prev, *all_next; /* every state of the ring */
-    unsigned int last_gen; /* generation of the last SQE naming fd */
+    unsigned int last_gen;               /* generation of the last SQE naming fd */
     unsigned int poll_mask;
     bool poll_armed;
     /* ring I/O connections */
@@ -555,7 +555,8 @@ static void on_cqe(struct ur_ring *r, struct io_uring_cqe *cqe)
         }
         if (it && res > 0) {
             unsigned int e = from_poll((unsigned int)res);
-            unsigned int keep = MHD_POLL_HUP | MHD_POLL_ERR | (it->interest & (MHD_POLL_IN | MHD_POLL_OUT));
+            unsigned int keep =
+                MHD_POLL_HUP | MHD_POLL_ERR | (it->interest & (MHD_POLL_IN | MHD_POLL_OUT));
             note(u, e & keep);
         }
         if (!more && it && !u->poll_armed && res != -ECANCELED && poll_mask_for(it) != 0)

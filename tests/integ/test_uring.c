@@ -162,7 +162,8 @@ static void exercise(uint16_t port, const char *what)
     char pipe[16 * 64];
     size_t pl = 0;
     for (int i = 0; i < 16; i++)
-        pl += (size_t)snprintf(pipe + pl, sizeof(pipe) - pl, "GET /p%d HTTP/1.1\r\nHost: x\r\n\r\n", i);
+        pl += (size_t)snprintf(pipe + pl, sizeof(pipe) - pl, "GET /p%d HTTP/1.1\r\nHost: x\r\n\r\n",
+                               i);
     CHECK(rs_send(fd, pipe, pl));
     static char all[65536];
     size_t got = 0;
@@ -221,8 +222,8 @@ static void exercise(uint16_t port, const char *what)
         bool good = c2 >= 0 && rs_send(c2, r1, strlen(r1)) &&
                     read_response(c2, body, sizeof(body)) >= 0 && strcmp(body, "path /first") == 0;
         usleep(2000); /* the connection now waits on the ring */
-        good = good && rs_send(c2, r2, strlen(r2)) &&
-               read_response(c2, body, sizeof(body)) >= 0 && strcmp(body, "path /last") == 0;
+        good = good && rs_send(c2, r2, strlen(r2)) && read_response(c2, body, sizeof(body)) >= 0 &&
+               strcmp(body, "path /last") == 0;
         int first2 = 0;
         good = good && rs_wait_closed(c2, 3000, &first2) >= 0;
         CHECK_MSG(good, "%s: Connection: close on a waiting connection (round %d)", what, round);
@@ -307,7 +308,8 @@ static void upgrade_case(enum ts_mode mode)
         int fd = rs_connect(ts.port);
         /* A first request on the connection, so that it waits on the ring
          * (registered) before the upgrade. */
-        const char *req = "GET /u HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n";
+        const char *req =
+            "GET /u HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n";
         char msg[4200];
         size_t ml = 0;
         ml += (size_t)snprintf(msg, sizeof(msg), "%s", req);
@@ -413,8 +415,8 @@ int main(void)
         CHECK_EQ_INT(rings_in(TS_POOL_EPOLL), 3);
     /* Never with an external loop, another poller or thread per
      * connection. */
-    static const enum ts_mode none[] = {TS_EXT_EPOLL, TS_EXT_SELECT, TS_INT_POLL, TS_INT_SELECT,
-                                        TS_POOL_POLL, TS_TPC_POLL};
+    static const enum ts_mode none[] = {TS_EXT_EPOLL,  TS_EXT_SELECT, TS_INT_POLL,
+                                        TS_INT_SELECT, TS_POOL_POLL,  TS_TPC_POLL};
     for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++)
         CHECK_MSG(rings_in(none[i]) == 0, "no ring in %s", ts_mode_names[none[i]]);
     /* Switched off. */
