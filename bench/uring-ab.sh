@@ -9,6 +9,7 @@
 # (file1g: bench/fetch downloads a 1 GiB file 4 times over one connection;
 # "rps" is then GiB/s and the CPU is per download)
 # Prints one line per run and the medians per scenario and variant.
+# MODE=pool-2 (or another bench/hello mode) instead of int-epoll.
 # SYSCALLS=1 adds a perf stat (raw_syscalls:sys_enter) pass per variant.
 set -u -o pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -52,7 +53,7 @@ run() {
         sargs=(--file "$BIG") ;;
     esac
     PORT=$((PORT + 1))
-    env "${env[@]}" taskset -c 0 "$BIN/hello-$lib" --mode int-epoll --port $PORT --limit 20000 \
+    env "${env[@]}" taskset -c 0 "$BIN/hello-$lib" --mode "${MODE:-int-epoll}" --port $PORT --limit 20000 \
         "${sargs[@]}" >"$TMP/out" 2>"$TMP/err" &
     SRV=$!
     for _ in $(seq 100); do grep -q serving "$TMP/out" && break; sleep 0.05; done
