@@ -10,6 +10,7 @@
 #                            and the examples it links to on the next three ports
 #   make TLS=no              the library without GnuTLS (no HTTPS), in build/notls
 #   make HTTP2=no            the library without nghttp2 (no HTTP/2), in build/noh2
+#   make URING=no            the library without liburing (epoll only), in build/nouring
 #   make deb                 Debian packages libmicrohttpd12 and libmicrohttpd-dev in build/deb
 #   make dropin              Debian's programs run on Debian's library and on ours (tests/dropin)
 #   make ops-check           rolling restarts under load behind HAProxy (tests/ops), measured
@@ -63,12 +64,22 @@ LIB_LIBS += -lnghttp2
 LIB_EXCLUDE += src/h2/h2_none.c
 endif
 
+# io_uring for the internal epoll modes through liburing, unless URING=no.
+URING ?= yes
+ifeq ($(URING),no)
+BUILD := $(BUILD)/nouring
+URING_CPPFLAGS :=
+else
+LIB_LIBS += -luring
+URING_CPPFLAGS := -DMHD_HAVE_URING
+endif
+
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wold-style-definition -Wpointer-arith -Wcast-qual -Wwrite-strings -Wundef -Wvla \
 	-Wformat=2 -Wimplicit-fallthrough $(WERROR)
 TEST_WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wvla $(WERROR) -Wno-unused-function
 
-BASE_CPPFLAGS := -D_GNU_SOURCE -Iinclude -Isrc
+BASE_CPPFLAGS := -D_GNU_SOURCE -Iinclude -Isrc $(URING_CPPFLAGS)
 LIB_CPPFLAGS := $(BASE_CPPFLAGS) '-D_MHD_EXTERN=extern __attribute__((visibility("default")))'
 LIB_CFLAGS := -std=c11 -fPIC -fvisibility=hidden -pthread $(WARN) $(SANFLAGS) $(CFLAGS)
 TEST_CFLAGS := -std=c11 -pthread $(TEST_WARN) $(TEST_TLS) $(SANFLAGS) $(CFLAGS)
@@ -203,7 +214,7 @@ install: lib
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libmicrohttpd.so
 	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|' \
-		-e 's|@REQUIRES_PRIVATE@|$(strip $(if $(findstring gnutls,$(LIB_LIBS)),gnutls) $(if $(findstring nghttp2,$(LIB_LIBS)),libnghttp2))|' \
+		-e 's|@REQUIRES_PRIVATE@|$(strip $(if $(findstring gnutls,$(LIB_LIBS)),gnutls) $(if $(findstring nghttp2,$(LIB_LIBS)),libnghttp2) $(if $(findstring uring,$(LIB_LIBS)),liburing))|' \
 		libmicrohttpd.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libmicrohttpd.pc
 	scripts/install_man.sh $(DESTDIR)$(MANDIR)/man3
 	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then \

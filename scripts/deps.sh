@@ -5,8 +5,8 @@ set -e
 pkgs=""
 for group in "$@"; do
     case "$group" in
-    build) pkgs="$pkgs gcc make pkg-config libgnutls28-dev gnutls-bin libnghttp2-dev" ;;
-    check) pkgs="$pkgs gcc make pkg-config libgnutls28-dev gnutls-bin libnghttp2-dev nghttp2-client python3-h2 libcurl4-openssl-dev libmicrohttpd-dev curl mandoc groff-base man-db openssl" ;;
+    build) pkgs="$pkgs gcc make pkg-config libgnutls28-dev gnutls-bin libnghttp2-dev liburing-dev" ;;
+    check) pkgs="$pkgs gcc make pkg-config libgnutls28-dev gnutls-bin libnghttp2-dev liburing-dev nghttp2-client python3-h2 libcurl4-openssl-dev libmicrohttpd-dev curl mandoc groff-base man-db openssl" ;;
     bench) pkgs="$pkgs libmicrohttpd-dev libgnutls28-dev gnutls-bin libnghttp2-dev nghttp2-client h2o nginx-light wrk valgrind strace gnuplot-nox util-linux python3 bc" ;;
     fuzz) pkgs="$pkgs clang libclang-rt-14-dev llvm" ;;
     valgrind) pkgs="$pkgs valgrind" ;;

@@ -39,6 +39,13 @@ struct MHD_Connection *mhd_conn_create(struct mhd_worker *w, int fd, const struc
     c->item.poll.on_ready = on_poll_ready;
     c->state = CONN_IDLE;
     mhd_xport_init_plain(&c->xp, fd);
+#ifdef MHD_HAVE_URING
+    if (w->poller.ops == &mhd_poller_uring && w->cfg->tls_ctx == NULL) {
+        c->xp.tp = &mhd_transport_uring;
+        c->xp.state = &c->item.poll;
+        c->item.poll.ring_io = true;
+    }
+#endif
     if (w->cfg->tls_ctx != NULL) {
         if (!mhd_tls_attach(&c->xp, w->cfg->tls_ctx, c)) {
             mhd_free(c);
@@ -190,7 +197,7 @@ static void update_interest(struct MHD_Connection *c)
          * keeps its socket in a level-triggered set, so that an external
          * loop that waits without asking MHD_get_timeout() still comes back
          * at once: the socket is ready. */
-        if (c->item.in_ready && c->worker->poller.ops != &mhd_poller_epoll)
+        if (c->item.in_ready && !mhd_poller_is_edge(&c->worker->poller))
             want |= dir;
     }
     if (!mhd_conn_set_interest(c, want))

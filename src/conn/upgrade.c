@@ -52,8 +52,19 @@ void mhd_conn_upgrade(struct MHD_Connection *c)
     struct MHD_Response *r = c->tx.resp;
     c->tx.resp = NULL;
     mhd_conn_set_state(c, CONN_UPGRADED);
-    /* HTTP is over for this socket: no polling, no idle timeout. */
-    mhd_poller_remove(&c->worker->poller, &c->item.poll);
+    /* HTTP is over for this socket: no polling, no idle timeout. What a
+     * backend already read for the socket (io_uring) joins the bytes the
+     * application gets with it. */
+    struct mhd_poller *p = &c->worker->poller;
+    if (p->ops->settle != NULL && c->item.poll.registered) {
+        p->ops->settle(p, &c->item.poll);
+        size_t got = 0;
+        while (mhd_conn_pool_free_space(c) > 0 &&
+               mhd_conn_tp(c)->recv(&c->xp, c->rbuf + c->rlen, mhd_conn_pool_free_space(c), &got) ==
+                   IO_DONE)
+            c->rlen += got;
+    }
+    mhd_poller_remove(p, &c->item.poll);
     mhd_timeout_detach(&c->item);
     mhd_backoff_reset(&c->item);
     int sock = c->fd;

@@ -26,7 +26,9 @@ _MHD_EXTERN const union MHD_DaemonInfo *MHD_get_daemon_info(struct MHD_Daemon *d
         return out;
     case MHD_DAEMON_INFO_EPOLL_FD:
         out->epoll_fd = -1;
-        if (d->n_workers == 1 && d->workers[0].poller.ops == &mhd_poller_epoll)
+        /* With io_uring (internal thread only) the descriptor the worker
+         * waits on is its ring's. */
+        if (d->n_workers == 1 && mhd_poller_is_edge(&d->workers[0].poller))
             out->epoll_fd = d->workers[0].poller.epfd;
         return out;
     case MHD_DAEMON_INFO_CURRENT_CONNECTIONS:

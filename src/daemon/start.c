@@ -3,7 +3,9 @@
 #include "daemon/daemon.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/select.h>
 #include <unistd.h>
@@ -119,6 +121,45 @@ static bool start_tls(struct MHD_Daemon *d)
     return true;
 }
 
+#ifdef MHD_HAVE_URING
+/* Whether this process runs under a seccomp filter (or cannot tell). A
+ * filter written for what libmicrohttpd calls may kill the process on a
+ * system call it does not list, io_uring_setup included, where an errno
+ * could have been caught: under one, the ring is not even probed. */
+static bool sandboxed(void)
+{
+    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return true;
+    char buf[4096];
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return true;
+    buf[n] = '\0';
+    const char *s = strstr(buf, "\nSeccomp:");
+    if (s == NULL)
+        return false; /* a kernel without seccomp */
+    s += strlen("\nSeccomp:");
+    while (*s == ' ' || *s == '\t')
+        s++;
+    return *s != '0';
+}
+
+/* io_uring for the epoll modes with internal threads, plain HTTP only;
+ * MHD_IO_URING=0 in the environment keeps epoll, MHD_IO_URING=1 tries the
+ * ring even under a seccomp filter. */
+static bool want_uring(const struct MHD_Daemon *d, bool threads)
+{
+    if (!threads || mhd_daemon_is_tpc(d) || d->cfg.tls_ctx != NULL)
+        return false;
+    const char *e = getenv("MHD_IO_URING");
+    if (e != NULL && strcmp(e, "0") == 0)
+        return false;
+    return (e != NULL && strcmp(e, "1") == 0) || !sandboxed();
+}
+#endif
+
 static const struct mhd_poller_ops *choose_poller(unsigned int f)
 {
     if (f & MHD_USE_EPOLL)
@@ -136,6 +177,18 @@ static bool start_workers(struct MHD_Daemon *d)
     if (d->workers == NULL)
         return false;
     const struct mhd_poller_ops *ops = choose_poller(d->cfg.flags);
+#ifdef MHD_HAVE_URING
+    if (ops == &mhd_poller_epoll && want_uring(d, threads)) {
+        /* Probe: a kernel without the features (or with io_uring disabled
+         * or filtered) fails here, and the daemon runs on epoll. */
+        struct mhd_poller probe;
+        memset(&probe, 0, sizeof(probe));
+        if (mhd_poller_init(&probe, &mhd_poller_uring)) {
+            mhd_poller_deinit(&probe);
+            ops = &mhd_poller_uring;
+        }
+    }
+#endif
     enum mhd_worker_kind kind = threads ? WORKER_THREAD : WORKER_EXTERNAL;
     unsigned int limit = d->cfg.conn_limit;
     for (unsigned int i = 0; i < n; i++) {

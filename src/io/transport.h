@@ -80,6 +80,11 @@ struct mhd_transport {
 };
 
 extern const struct mhd_transport mhd_transport_plain;
+#ifdef MHD_HAVE_URING
+/* Plain sockets whose bytes the worker's io_uring moves (loop/poller_uring.c);
+ * `state` is the connection's poll item. */
+extern const struct mhd_transport mhd_transport_uring;
+#endif
 
 static inline void mhd_xport_init_plain(struct mhd_xport *x, int fd)
 {

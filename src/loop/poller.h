@@ -31,6 +31,11 @@ struct mhd_poll_item {
      * socket, the relay's second one. NULL only for the worker's own items
      * (listen socket, wake-up), which it handles itself. */
     void (*on_ready)(struct mhd_poll_item *it, unsigned int events);
+    /* io_uring: the backend's state for this item while registered, and
+     * whether the ring moves the item's bytes itself (a connection whose
+     * transport is mhd_transport_uring) instead of polling it. */
+    void *aux;
+    bool ring_io;
 };
 
 struct mhd_poll_event {
@@ -48,6 +53,11 @@ struct mhd_poller_ops {
     /* Waits up to timeout_ms (-1: forever), fills up to `max` events, returns
      * their number, 0 on timeout or interruption, -1 on a fatal error. */
     int (*wait)(struct mhd_poller *p, int timeout_ms, struct mhd_poll_event *ev, int max);
+    /* Backends that read for their items (io_uring): stops reading for `it`
+     * and waits until everything read for it can be taken through its
+     * transport, before the descriptor leaves the library (upgrade). NULL
+     * where the kernel keeps unread bytes in the socket. */
+    void (*settle)(struct mhd_poller *p, struct mhd_poll_item *it);
 };
 
 struct mhd_poller {
@@ -59,11 +69,26 @@ struct mhd_poller {
     int cap;
     int max_fd_plus1;    /* select only: limit for FD_SETSIZE checks */
     int epfd;            /* epoll only */
+    void *ur;            /* io_uring only */
 };
 
 extern const struct mhd_poller_ops mhd_poller_select;
 extern const struct mhd_poller_ops mhd_poller_poll;
 extern const struct mhd_poller_ops mhd_poller_epoll;
+#ifdef MHD_HAVE_URING
+extern const struct mhd_poller_ops mhd_poller_uring;
+#endif
+
+/* Backends that register connections once, edge-triggered (epoll,
+ * io_uring). */
+static inline bool mhd_poller_is_edge(const struct mhd_poller *p)
+{
+#ifdef MHD_HAVE_URING
+    if (p->ops == &mhd_poller_uring)
+        return true;
+#endif
+    return p->ops == &mhd_poller_epoll;
+}
 
 /* Initialises `p` with the backend `ops`; false on failure (errno set). */
 bool mhd_poller_init(struct mhd_poller *p, const struct mhd_poller_ops *ops);
@@ -86,7 +111,7 @@ static inline bool mhd_poller_set_interest(struct mhd_poller *p, struct mhd_poll
                                            unsigned int interest)
 {
     unsigned int keep = it->interest & (MHD_POLL_EDGE | MHD_POLL_EXCL);
-    if ((keep & MHD_POLL_EDGE) && p->ops == &mhd_poller_epoll) {
+    if ((keep & MHD_POLL_EDGE) && mhd_poller_is_edge(p)) {
         /* Edge registrations keep input on; only output comes and goes. An
          * exclusive one (a shared listen socket) is level-triggered: it
          * must be able to rest, at the connection limit or without
