@@ -33,11 +33,27 @@ static bool listening(const struct mhd_worker *w)
     return w->listen_item.fd >= 0 && w->listen_item.registered && !w->listen_paused;
 }
 
-/* Hands out what is pending, all of it: the listener has no connections of
- * its own to starve, and once it has started threads for one batch it may
- * wait long for the CPU (those threads are busy serving). */
+/* Starts the grace period: pending connections are left to the threads
+ * for TPC_GRACE_MS, and handed out if none of them accepted anything. */
+static void grace(struct mhd_worker *w)
+{
+    w->tpc_grace_until = w->now_ms + TPC_GRACE_MS;
+    w->tpc_grace_accepts = atomic_load_explicit(&w->daemon->tpc_accepts, memory_order_relaxed);
+}
+
+/* Gets what is pending served. Normally by starting one connection thread
+ * that accepts for itself and starts successors while connections remain
+ * (tpc.c), then watching for progress for another grace period: a thread
+ * started here for each connection made the listener wait for the CPU in
+ * proportion to the threads it had started. Only when no thread can be
+ * started does the listener accept, all of it (a connection that gets no
+ * thread is refused). */
 static void hand_out(struct mhd_worker *w)
 {
+    if (mhd_tpc_start_acceptor(w->daemon)) {
+        grace(w);
+        return;
+    }
     for (int i = 0; i < TPC_HANDOUT_BATCHES && mhd_daemon_accept(w); i++)
         if (!listening(w))
             break;
@@ -59,10 +75,11 @@ int64_t mhd_tpc_listener_plan(struct mhd_worker *w)
         }
         w->tpc_grace_until = 0;
         if (atomic_load(&d->tpc_waiters) == 0 &&
-            atomic_load_explicit(&d->tpc_accepts, memory_order_relaxed) == w->tpc_grace_accepts)
+            atomic_load_explicit(&d->tpc_accepts, memory_order_relaxed) == w->tpc_grace_accepts) {
             hand_out(w);
-        if (!listening(w))
+            /* Paused, or watching the thread it started for a while. */
             return mhd_tpc_listener_plan(w);
+        }
     }
     /* Cleared before the waiters are counted; see last_waiter_gone(). */
     atomic_store(&d->tpc_listener_armed, false);
@@ -82,6 +99,5 @@ void mhd_tpc_listener_ready(struct mhd_worker *w)
         hand_out(w);
         return;
     }
-    w->tpc_grace_until = w->now_ms + TPC_GRACE_MS;
-    w->tpc_grace_accepts = atomic_load_explicit(&d->tpc_accepts, memory_order_relaxed);
+    grace(w);
 }

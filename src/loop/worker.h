@@ -92,6 +92,10 @@ struct mhd_worker {
     /* Handed out for a connection not posted yet; written under the
      * daemon's tpc_lock, read by the thread itself without it. */
     atomic_bool tpc_reserved;
+    /* Started to take a pending connection and, with its first one, start
+     * the next such thread (tpc.c: mhd_tpc_start_acceptor); the thread's
+     * own from then on. */
+    bool tpc_chain;
     /* A connection thread without a connection sleeps on its park set
      * (epoll): its wake-up channel and, while it may accept, the listen
      * socket, shared exclusively with the other waiting threads. */
@@ -195,6 +199,10 @@ bool mhd_tpc_init(struct MHD_Daemon *d);
 struct mhd_worker *mhd_tpc_take_worker(struct MHD_Daemon *d);
 void mhd_tpc_post_conn(struct MHD_Daemon *d, struct mhd_worker *w, struct MHD_Connection *c);
 void mhd_tpc_connection_gone(struct MHD_Daemon *d);
+/* Starts a connection thread that accepts for itself (false if none could
+ * be started); it starts a successor in turn while connections are
+ * pending and nobody else waits for them. */
+bool mhd_tpc_start_acceptor(struct MHD_Daemon *d);
 void mhd_tpc_stop(struct MHD_Daemon *d);
 /* Wakes every connection thread (quiesce: waiting ones let go of the listen
  * socket, busy ones tell their connection to drain). */
