@@ -5,13 +5,15 @@
  *   - while a thread sleeps on the listen socket, the listener does not
  *     poll it at all (no wake-up per connection);
  *   - when none does, it polls the socket. A pending connection with no
- *     connection open is accepted at once (nobody else could take it);
+ *     connection open is handed out at once (nobody else could take it);
  *     otherwise the busy threads take pending connections as they finish,
  *     and the listener hands out what waits only if none of them accepted
  *     anything for TPC_GRACE_MS. Under load that costs the listener a
  *     wake-up per grace period instead of one per connection; a client
- *     that arrives while every thread is busy in a slow handler waits at
- *     most that long for a thread of its own. */
+ *     that arrives while every thread is busy in a slow handler waits
+ *     about that long for a thread of its own. Handing out means starting
+ *     one thread that accepts for itself and starts the next while
+ *     connections remain (hand_out(), mhd_tpc_start_acceptor()). */
 #include "loop/worker.h"
 
 #include "daemon/daemon.h"
