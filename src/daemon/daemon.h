@@ -126,6 +126,10 @@ bool mhd_tpc_init(struct MHD_Daemon *d);
 struct mhd_worker *mhd_tpc_take_worker(struct MHD_Daemon *d);
 void mhd_tpc_post_conn(struct MHD_Daemon *d, struct mhd_worker *w, struct MHD_Connection *c);
 void mhd_tpc_connection_gone(struct MHD_Daemon *d);
+/* Starts a connection thread that accepts for itself (false if none could
+ * be started); it starts a successor in turn while connections are
+ * pending and nobody else waits for them. */
+bool mhd_tpc_start_acceptor(struct MHD_Daemon *d);
 void mhd_tpc_stop(struct MHD_Daemon *d);
 /* Wakes every connection thread (quiesce: waiting ones let go of the listen
  * socket, busy ones tell their connection to drain). */

@@ -95,7 +95,7 @@ static bool may_accept(const struct MHD_Daemon *d)
            atomic_load_explicit(&d->tpc_active, memory_order_relaxed) < d->cfg.conn_limit;
 }
 
-static struct mhd_worker *spawn(struct MHD_Daemon *d, bool reserved);
+static struct mhd_worker *spawn(struct MHD_Daemon *d, bool reserved, bool chain);
 
 /* The last thread asleep on the listen socket left it: the listener
  * watches the socket from now on. While the daemon has fewer than
@@ -105,13 +105,42 @@ static void last_waiter_gone(struct MHD_Daemon *d)
 {
     pthread_mutex_lock(&d->tpc_lock);
     if (d->tpc_threads < TPC_SPARE_THREADS && !d->tpc_stopping)
-        (void)spawn(d, false);
+        (void)spawn(d, false, false);
     pthread_mutex_unlock(&d->tpc_lock);
     /* Pairs with mhd_tpc_listener_plan(): it clears `armed` before it
      * counts the waiters, this counted down before it reads `armed`
      * (both sequentially consistent), so one of the two sees the other. */
     if (!atomic_load(&d->tpc_listener_armed))
         mhd_worker_wake(&d->workers[0]);
+}
+
+/* Starts a connection thread that accepts for itself, as the first link of
+ * a chain: when it takes its first connection and no thread waits on the
+ * listen socket, it starts the next link, and so on while connections are
+ * pending; a link that finds none waits on the socket like any idle
+ * thread, and the chain ends there. The listener starts the first link
+ * when connections wait that no thread takes (tpc_listen.c).
+ *
+ * A burst of clients (100 keep-alive connections on a freshly started
+ * server) thus gets its threads from each other, each link paying for one
+ * thread start in its own share of the CPU. The listener used to start a
+ * thread for each pending connection itself: on one CPU, among the threads
+ * it had started and which were then busy serving, the scheduler gave it
+ * its fair share only, so after each run of starts it waited for the CPU
+ * in proportion to the number of threads running, and the last of 100
+ * clients waited up to a second for its first answer (keep-alive p99 up
+ * to 400 ms in 3-second wrk runs, BENCHMARKS.md). Only a thread's first
+ * connection continues the chain: threads that are reused start none, so
+ * under steady load (Connection: close) the threads stay as few as the
+ * load needs and take pending connections as they finish. */
+bool mhd_tpc_start_acceptor(struct MHD_Daemon *d)
+{
+    pthread_mutex_lock(&d->tpc_lock);
+    struct mhd_worker *w = NULL;
+    if (!d->tpc_stopping && may_accept(d))
+        w = spawn(d, false, true);
+    pthread_mutex_unlock(&d->tpc_lock);
+    return w != NULL;
 }
 
 /* Registers the listen socket in the park set, or removes it. */
@@ -171,6 +200,11 @@ static bool accept_self(struct mhd_worker *w)
     /* No longer waiting, before the handler runs: it may block, and the
      * listener must then know that nobody waits. */
     park_listen(w, false);
+    if (w->tpc_chain) {
+        w->tpc_chain = false;
+        if (atomic_load(&d->tpc_waiters) == 0)
+            (void)mhd_tpc_start_acceptor(d);
+    }
     if (mhd_daemon_admit(d, w, fd, (struct sockaddr *)&ss, len, false) != MHD_YES)
         mhd_tpc_connection_gone(d);
     mhd_worker_run_events(w, NULL, 0);
@@ -225,6 +259,7 @@ static void *tpc_main(void *arg)
             !atomic_load_explicit(&w->posted, memory_order_acquire)) {
             if (accept_self(w))
                 continue;
+            w->tpc_chain = false; /* nothing pending: the chain ends here */
             pthread_mutex_lock(&d->tpc_lock);
             bool stay = park(d, w);
             bool parked = mhd_link_is_linked(&w->tpc_idle_link);
@@ -288,8 +323,9 @@ static bool park_open(struct mhd_worker *w)
 }
 
 /* Starts a new connection thread, reserved for a connection about to be
- * posted or (!reserved) to accept one itself; d->tpc_lock held. */
-static struct mhd_worker *spawn(struct MHD_Daemon *d, bool reserved)
+ * posted or (!reserved) to accept one itself, as a link of a chain
+ * (mhd_tpc_start_acceptor) or not; d->tpc_lock held. */
+static struct mhd_worker *spawn(struct MHD_Daemon *d, bool reserved, bool chain)
 {
     struct mhd_worker *w = mhd_alloc(sizeof(*w));
     if (w == NULL)
@@ -303,6 +339,7 @@ static struct mhd_worker *spawn(struct MHD_Daemon *d, bool reserved)
     mhd_link_init(&w->tpc_idle_link);
     w->conn_limit = 1;
     w->tpc_reserved = reserved;
+    w->tpc_chain = chain;
     if (!park_open(w)) {
         mhd_worker_deinit(w);
         mhd_free(w);
@@ -331,7 +368,7 @@ struct mhd_worker *mhd_tpc_take_worker(struct MHD_Daemon *d)
             w = mhd_container_of(k, struct mhd_worker, tpc_idle_link);
             w->tpc_reserved = true;
         } else {
-            w = spawn(d, true);
+            w = spawn(d, true, false);
         }
     }
     pthread_mutex_unlock(&d->tpc_lock);

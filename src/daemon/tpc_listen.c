@@ -5,13 +5,15 @@
  *   - while a thread sleeps on the listen socket, the listener does not
  *     poll it at all (no wake-up per connection);
  *   - when none does, it polls the socket. A pending connection with no
- *     connection open is accepted at once (nobody else could take it);
+ *     connection open is handed out at once (nobody else could take it);
  *     otherwise the busy threads take pending connections as they finish,
  *     and the listener hands out what waits only if none of them accepted
  *     anything for TPC_GRACE_MS. Under load that costs the listener a
  *     wake-up per grace period instead of one per connection; a client
- *     that arrives while every thread is busy in a slow handler waits at
- *     most that long for a thread of its own. */
+ *     that arrives while every thread is busy in a slow handler waits
+ *     about that long for a thread of its own. Handing out means starting
+ *     one thread that accepts for itself and starts the next while
+ *     connections remain (hand_out(), mhd_tpc_start_acceptor()). */
 #include "daemon/daemon.h"
 
 #include "loop/worker.h"
@@ -33,11 +35,27 @@ static bool listening(const struct mhd_worker *w)
     return w->listen_item.fd >= 0 && w->listen_item.registered && !w->listen_paused;
 }
 
-/* Hands out what is pending, all of it: the listener has no connections of
- * its own to starve, and once it has started threads for one batch it may
- * wait long for the CPU (those threads are busy serving). */
+/* Starts the grace period: pending connections are left to the threads
+ * for TPC_GRACE_MS, and handed out if none of them accepted anything. */
+static void grace(struct mhd_worker *w)
+{
+    w->tpc_grace_until = w->now_ms + TPC_GRACE_MS;
+    w->tpc_grace_accepts = atomic_load_explicit(&w->cfg->daemon->tpc_accepts, memory_order_relaxed);
+}
+
+/* Gets what is pending served. Normally by starting one connection thread
+ * that accepts for itself and starts successors while connections remain
+ * (tpc.c), then watching for progress for another grace period: a thread
+ * started here for each connection made the listener wait for the CPU in
+ * proportion to the threads it had started. Only when no thread can be
+ * started does the listener accept, all of it (a connection that gets no
+ * thread is refused). */
 static void hand_out(struct mhd_worker *w)
 {
+    if (mhd_tpc_start_acceptor(w->cfg->daemon)) {
+        grace(w);
+        return;
+    }
     for (int i = 0; i < TPC_HANDOUT_BATCHES && mhd_daemon_accept(w); i++)
         if (!listening(w))
             break;
@@ -59,10 +77,11 @@ int64_t mhd_tpc_listener_plan(struct mhd_worker *w)
         }
         w->tpc_grace_until = 0;
         if (atomic_load(&d->tpc_waiters) == 0 &&
-            atomic_load_explicit(&d->tpc_accepts, memory_order_relaxed) == w->tpc_grace_accepts)
+            atomic_load_explicit(&d->tpc_accepts, memory_order_relaxed) == w->tpc_grace_accepts) {
             hand_out(w);
-        if (!listening(w))
+            /* Paused, or watching the thread it started for a while. */
             return mhd_tpc_listener_plan(w);
+        }
     }
     /* Cleared before the waiters are counted; see last_waiter_gone(). */
     atomic_store(&d->tpc_listener_armed, false);
@@ -82,6 +101,5 @@ void mhd_tpc_listener_ready(struct mhd_worker *w)
         hand_out(w);
         return;
     }
-    w->tpc_grace_until = w->now_ms + TPC_GRACE_MS;
-    w->tpc_grace_accepts = atomic_load_explicit(&d->tpc_accepts, memory_order_relaxed);
+    grace(w);
 }

@@ -151,6 +151,10 @@ struct mhd_worker {
     /* Handed out for a connection not posted yet; written under the
      * daemon's tpc_lock, read by the thread itself without it. */
     atomic_bool tpc_reserved;
+    /* Started to take a pending connection and, with its first one, start
+     * the next such thread (tpc.c: mhd_tpc_start_acceptor); the thread's
+     * own from then on. */
+    bool tpc_chain;
     /* A connection thread without a connection sleeps on its park set
      * (epoll): its wake-up channel and, while it may accept, the listen
      * socket, shared exclusively with the other waiting threads. */
