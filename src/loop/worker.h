@@ -45,6 +45,11 @@ struct mhd_item {
     struct mhd_link tlink;  /* in a timeout list */
     struct mhd_link qlink;  /* in worker->ready / yielded / closed / incoming */
     struct mhd_link rslink; /* in worker->resumed */
+    /* Queued in worker->resumed; under worker->lock, as other threads set
+     * it (mhd_worker_post_resume). Kept apart from the flags below, which
+     * the worker's thread alone touches: a compiler may read those
+     * together as one word, and that word must not hold it. */
+    bool resume_posted;
     struct mhd_link blink;  /* in worker->backoffs: waiting to be asked again */
     uint64_t last_activity;
     uint64_t timeout_ms;    /* 0: never times out */
@@ -53,7 +58,6 @@ struct mhd_item {
     bool own_timeout;       /* set by mhd_timeout_set, not the daemon's */
     bool suspended;         /* neither timed nor processed until resumed */
     bool in_ready;          /* queued in worker->ready or worker->yielded */
-    bool resume_posted;     /* queued in worker->resumed */
 };
 
 /* What a worker calls: handed down by the daemon, which decides what its
