@@ -26,9 +26,9 @@
 
 static bool is_pull(const struct MHD_Connection *c)
 {
-    const struct MHD_Response *r = c->tx.resp;
+    const struct MHD_Response *r = c->busy->tx.resp;
     return r->kind == BODY_CALLBACK || r->kind == BODY_PIPE ||
-           (r->kind == BODY_FD && !c->tx.use_sendfile);
+           (r->kind == BODY_FD && !c->busy->tx.use_sendfile);
 }
 
 static bool sendfile_allowed(const struct MHD_Connection *c)
@@ -36,7 +36,7 @@ static bool sendfile_allowed(const struct MHD_Connection *c)
     /* sendfile() may raise SIGPIPE; our own threads block it, an
      * application thread only if the application says so. */
     const struct mhd_config *cfg = c->cfg;
-    return !c->tx.chunked && mhd_conn_tp(c)->sendfile != NULL &&
+    return !c->busy->tx.chunked && mhd_conn_tp(c)->sendfile != NULL &&
            (mhd_config_has_threads(cfg) || cfg->sigpipe_by_app);
 }
 
@@ -44,7 +44,7 @@ static bool sendfile_allowed(const struct MHD_Connection *c)
  * follows it in the pool. */
 static bool start_in_memory(struct MHD_Connection *c)
 {
-    struct mhd_send *tx = &c->tx;
+    struct mhd_send *tx = &c->busy->tx;
     if (!tx->chunked)
         return true;
     uint64_t size = tx->resp->size;
@@ -68,7 +68,7 @@ static bool start_in_memory(struct MHD_Connection *c)
  * block area is the pool space after the head, with room for framing. */
 static bool start_pull(struct MHD_Connection *c)
 {
-    struct mhd_send *tx = &c->tx;
+    struct mhd_send *tx = &c->busy->tx;
     struct MHD_Response *r = tx->resp;
     tx->body_done = false;
     size_t space = mhd_conn_pool_free_space(c) - tx->head_len;
@@ -84,7 +84,7 @@ static bool start_pull(struct MHD_Connection *c)
 
 bool mhd_body_start(struct MHD_Connection *c)
 {
-    struct mhd_send *tx = &c->tx;
+    struct mhd_send *tx = &c->busy->tx;
     struct MHD_Response *r = tx->resp;
     tx->tail = NULL;
     tx->tail_len = tx->tail_sent = 0;
@@ -123,7 +123,7 @@ bool mhd_body_start(struct MHD_Connection *c)
 /* Writes the chunked end as the last block. */
 static enum mhd_body_fill end_chunked(struct MHD_Connection *c)
 {
-    struct mhd_send *tx = &c->tx;
+    struct mhd_send *tx = &c->busy->tx;
     size_t cap = tx->blk_cap + CHUNK_HEAD_ROOM + CHUNK_TAIL_ROOM;
     size_t n = mhd_conn_put_chunk_end(c, tx->blk_area, cap, false);
     if (n == 0)
@@ -137,7 +137,7 @@ static enum mhd_body_fill end_chunked(struct MHD_Connection *c)
 
 static enum mhd_body_fill end_of_body(struct MHD_Connection *c)
 {
-    struct mhd_send *tx = &c->tx;
+    struct mhd_send *tx = &c->busy->tx;
     /* Chunks end cleanly wherever the body ends, even short of a size the
      * response announced (the application forced chunked framing). */
     if (tx->chunked)
@@ -151,12 +151,12 @@ static enum mhd_body_fill end_of_body(struct MHD_Connection *c)
 /* Asks the body's source for up to `max` bytes at the current position. */
 static ssize_t pull(struct MHD_Connection *c, char *dst, size_t max)
 {
-    return mhd_response_pull(c->tx.resp, c->tx.body_pos, dst, max);
+    return mhd_response_pull(c->busy->tx.resp, c->busy->tx.body_pos, dst, max);
 }
 
 enum mhd_body_fill mhd_body_fill(struct MHD_Connection *c)
 {
-    struct mhd_send *tx = &c->tx;
+    struct mhd_send *tx = &c->busy->tx;
     if (tx->body_done || !is_pull(c) || tx->blk_sent < tx->blk_len)
         return BODY_FILL_OK;
     uint64_t size = tx->resp->size;
@@ -195,10 +195,10 @@ enum mhd_body_fill mhd_body_fill(struct MHD_Connection *c)
  * end. */
 static int iovec_body(struct MHD_Connection *c, struct iovec *iov, int max, size_t room, bool *all)
 {
-    const struct MHD_Response *r = c->tx.resp;
+    const struct MHD_Response *r = c->busy->tx.resp;
     int n = 0;
-    unsigned int i = c->tx.iov_idx;
-    size_t off = c->tx.iov_off;
+    unsigned int i = c->busy->tx.iov_idx;
+    size_t off = c->busy->tx.iov_off;
     for (; i < r->iov_count && n < max; i++, off = 0) {
         size_t len = r->iov[i].iov_len - off;
         if (len == 0)
@@ -218,7 +218,7 @@ static int iovec_body(struct MHD_Connection *c, struct iovec *iov, int max, size
 
 int mhd_body_iov(struct MHD_Connection *c, struct iovec *iov, int max)
 {
-    struct mhd_send *tx = &c->tx;
+    struct mhd_send *tx = &c->busy->tx;
     const struct MHD_Response *r = tx->resp;
     int n = 0;
     bool all = true; /* the tail may follow */
@@ -258,7 +258,7 @@ int mhd_body_iov(struct MHD_Connection *c, struct iovec *iov, int max)
 
 static size_t advance_iovec(struct MHD_Connection *c, size_t sent)
 {
-    struct mhd_send *tx = &c->tx;
+    struct mhd_send *tx = &c->busy->tx;
     const struct MHD_Response *r = tx->resp;
     while (sent && tx->iov_idx < r->iov_count) {
         size_t left = r->iov[tx->iov_idx].iov_len - tx->iov_off;
@@ -277,7 +277,7 @@ static size_t advance_iovec(struct MHD_Connection *c, size_t sent)
 
 void mhd_body_advance(struct MHD_Connection *c, size_t sent)
 {
-    struct mhd_send *tx = &c->tx;
+    struct mhd_send *tx = &c->busy->tx;
     const struct MHD_Response *r = tx->resp;
     if (r->kind == BODY_BUFFER) {
         uint64_t left = r->size - tx->body_pos;
@@ -295,7 +295,7 @@ void mhd_body_advance(struct MHD_Connection *c, size_t sent)
 
 enum mhd_io mhd_body_send_direct(struct MHD_Connection *c)
 {
-    struct mhd_send *tx = &c->tx;
+    struct mhd_send *tx = &c->busy->tx;
     struct MHD_Response *r = tx->resp;
     uint64_t left = r->size - tx->body_pos;
     /* At most SENDFILE_STEP a call (see there). */
@@ -318,7 +318,7 @@ enum mhd_io mhd_body_send_direct(struct MHD_Connection *c)
 
 size_t mhd_body_stageable_len(const struct MHD_Connection *c)
 {
-    const struct mhd_send *tx = &c->tx;
+    const struct mhd_send *tx = &c->busy->tx;
     if (tx->head_only)
         return 0;
     if (tx->resp->kind != BODY_BUFFER || tx->resp->size > 65536)
@@ -328,7 +328,7 @@ size_t mhd_body_stageable_len(const struct MHD_Connection *c)
 
 void mhd_body_copy_all(const struct MHD_Connection *c, char *dst)
 {
-    const struct mhd_send *tx = &c->tx;
+    const struct mhd_send *tx = &c->busy->tx;
     if (tx->head_only)
         return;
     memcpy(dst, tx->resp->data, (size_t)tx->resp->size);

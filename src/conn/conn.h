@@ -4,9 +4,13 @@
  * thread (suspend/resume and add_connection go through the worker's queue).
  * Its request data lives in a memory pool taken when bytes arrive and given
  * back when the connection goes idle, so an idle keep-alive connection costs
- * only this struct.
+ * only this struct (392 bytes) and the client's address after it. The
+ * request itself, its reply's send state and the head scanner (struct
+ * mhd_busy, `busy`) sit at the start of the pool's block: without a pool
+ * there is no request, and `busy` is NULL.
  *
- * Pool layout while a request is in progress (offsets into `mem`):
+ * Pool layout while a request is in progress (offsets into `mem`, which
+ * starts after the busy block):
  *
  *   [0, out_end)         response bytes staged but not yet sent (pipelining)
  *   [rbuf, rbuf + rlen)  received bytes: the request head (parsed in place,
@@ -136,9 +140,6 @@ struct mhd_request {
     enum mhd_call_phase phase;
     bool final_repeat;   /* final call returned without a response */
     bool error_reply;    /* the library answers with an error on its own */
-    bool linger_shut;    /* closing: our sending side is shut */
-    bool linger_clean;   /* closing: nothing unread can be in the way */
-    size_t linger_bytes; /* closing: bytes dropped while waiting for EOF */
 };
 
 /* Send progress of the current response. The head (with the first chunk
@@ -170,14 +171,25 @@ struct mhd_send {
     size_t blk_sent;
 };
 
+/* MHD_get_connection_info's types: 0 to MHD_CONNECTION_INFO_HTTP_STATUS. */
+#define MHD_CONN_INFO_SLOTS 12u
+
+/* What a connection holds only while it holds a pool: the request, its
+ * reply, the head scanner. It lives at the start of the pool's block
+ * (pool.c), so an idle connection carries none of it. */
+struct mhd_busy {
+    struct mhd_request rq;
+    struct mhd_http_scan scan;
+    struct mhd_send tx; /* set up by each reply, but for `resp` */
+};
+
 struct MHD_Connection {
     /* What the worker keeps of it: lists, timers, descriptor, suspended,
      * queued. An HTTP/2 request keeps item.link on its carrier's list of
-     * streams. */
+     * streams. The socket is item.poll.fd (-1 for an HTTP/2 request). */
     struct mhd_item item;
     struct mhd_worker *worker;
     struct mhd_config *cfg; /* the daemon's; cfg->daemon is the application's handle */
-    int fd;
     struct mhd_xport xp; /* how bytes move: plain socket or TLS */
     enum mhd_conn_state state;
 
@@ -190,10 +202,20 @@ struct MHD_Connection {
     bool reused;   /* a request was completed and the connection kept open (so
                     * no HTTP/2 preface now) */
     bool draining; /* the daemon is quiesced: close after the current request */
+    bool linger_shut;      /* closing: our sending side is shut */
+    bool linger_clean;     /* closing: nothing unread can be in the way */
+    uint32_t linger_bytes; /* closing: bytes dropped while waiting for EOF */
+    /* The client's address, addr_len bytes: right after the struct, in the
+     * same allocation (mhd_conn_create); an HTTP/2 request points to its
+     * carrier's. */
+    socklen_t addr_len;
+    struct sockaddr *addr;
 
     int64_t share;          /* work left in this round (mhd_conn_process()) */
 
-    /* Memory pool, see the layout above. */
+    /* Memory pool, see the layout above; `busy` (the request, its reply)
+     * is set exactly while `mem` is. */
+    struct mhd_busy *busy;
     char *mem;
     size_t mem_size;
     size_t out_end;
@@ -202,18 +224,14 @@ struct MHD_Connection {
     size_t rlen;
     size_t rpos; /* bytes of rbuf used by the current request so far */
     size_t back;
-    struct mhd_http_scan scan;
     struct mhd_http_host_memo host_memo; /* the Host last found valid here */
 
-    struct mhd_request rq;
-    struct mhd_send tx;
-
     void *socket_context;
-    struct sockaddr_storage addr;
-    socklen_t addr_len;
-    /* One slot per info type: applications keep the pointers of several
-     * MHD_get_connection_info() calls at once. */
-    union MHD_ConnectionInfo info[12];
+    /* One slot per info type, allocated by the first
+     * MHD_get_connection_info() call (atomic: an application thread may
+     * ask beside the worker's): applications keep the pointers of several
+     * calls at once. */
+    _Atomic(union MHD_ConnectionInfo *) info;
     struct MHD_UpgradeResponseHandle *urh; /* after a 101, until the connection closes */
     struct mhd_relay *relay; /* upgraded over a transport that cannot hand out its socket */
     /* Another protocol (HTTP/2): on a carrier it runs the connection, on a

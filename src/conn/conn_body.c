@@ -33,7 +33,7 @@ enum mhd_step mhd_conn_step_continue(struct MHD_Connection *c)
  * them: unconsumed and pipelined bytes move down to the end of the head. */
 static void compact(struct MHD_Connection *c)
 {
-    size_t keep = c->scan.head_end;
+    size_t keep = c->busy->scan.head_end;
     if (c->rpos <= keep)
         return;
     size_t left = c->rlen - c->rpos;
@@ -60,7 +60,7 @@ static enum mhd_step need_more(struct MHD_Connection *c)
     enum mhd_io io = mhd_conn_fill(c);
     switch (io) {
     case IO_DONE:
-        c->rq.body_stalled = false;
+        c->busy->rq.body_stalled = false;
         return STEP_CONTINUE;
     case IO_AGAIN:
         return STEP_WAIT;
@@ -78,7 +78,7 @@ static enum mhd_step need_more(struct MHD_Connection *c)
  * the handler. */
 static enum mhd_step deliver(struct MHD_Connection *c)
 {
-    struct mhd_request *rq = &c->rq;
+    struct mhd_request *rq = &c->busy->rq;
     size_t avail = c->rlen - c->rpos;
     if (avail == 0 || rq->body_stalled) {
         if (rq->body_stalled && (uint64_t)avail >= rq->body_left) {
@@ -114,7 +114,7 @@ static enum mhd_step body_done(struct MHD_Connection *c)
 static enum mhd_step bad_chunk(struct MHD_Connection *c, enum mhd_http_result r)
 {
     if (r == HTTP_PARSE_NEED_MORE) {
-        if (mhd_conn_pool_free_space(c) == 0 && c->rpos == c->scan.head_end) {
+        if (mhd_conn_pool_free_space(c) == 0 && c->rpos == c->busy->scan.head_end) {
             mhd_conn_reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE);
             return STEP_CONTINUE;
         }
@@ -127,7 +127,7 @@ static enum mhd_step bad_chunk(struct MHD_Connection *c, enum mhd_http_result r)
 
 static enum mhd_step step_chunked(struct MHD_Connection *c)
 {
-    struct mhd_request *rq = &c->rq;
+    struct mhd_request *rq = &c->busy->rq;
     int level = mhd_conn_level(c);
     size_t avail = c->rlen - c->rpos;
     size_t used = 0;
@@ -169,9 +169,9 @@ static enum mhd_step step_chunked(struct MHD_Connection *c)
 
 enum mhd_step mhd_conn_step_body(struct MHD_Connection *c)
 {
-    if (c->rq.head.chunked)
+    if (c->busy->rq.head.chunked)
         return step_chunked(c);
-    if (c->rq.body_left == 0)
+    if (c->busy->rq.body_left == 0)
         return body_done(c);
     return deliver(c);
 }
@@ -183,7 +183,7 @@ static bool store_footer(void *ctx, char *name, size_t name_len, char *value, si
 
 enum mhd_step mhd_conn_step_trailers(struct MHD_Connection *c)
 {
-    struct mhd_request *rq = &c->rq;
+    struct mhd_request *rq = &c->busy->rq;
     size_t end = 0;
     char *start = c->rbuf + c->rpos;
     enum mhd_http_result r = mhd_http_scan_trailers(start, c->rlen - c->rpos, &rq->trailer_pos,

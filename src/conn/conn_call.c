@@ -8,7 +8,7 @@
 enum MHD_Result mhd_conn_invoke_handler(struct MHD_Connection *c, enum mhd_call_phase phase,
                                         const char *data, size_t *size)
 {
-    struct mhd_request *rq = &c->rq;
+    struct mhd_request *rq = &c->busy->rq;
     const struct mhd_config *cfg = c->cfg;
     rq->phase = phase;
     rq->app_seen = true;
@@ -22,9 +22,10 @@ bool mhd_conn_handler_result(struct MHD_Connection *c, enum MHD_Result r)
 {
     if (r == MHD_YES)
         return true;
-    if (c->tx.resp != NULL) {
-        mhd_response_unref(c->tx.resp);
-        c->tx.resp = NULL;
+    struct mhd_send *tx = &c->busy->tx;
+    if (tx->resp != NULL) {
+        mhd_response_unref(tx->resp);
+        tx->resp = NULL;
     }
     mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
     return false;
@@ -38,15 +39,15 @@ bool mhd_conn_call_handler(struct MHD_Connection *c, enum mhd_call_phase phase, 
 
 enum mhd_step mhd_conn_step_first_call(struct MHD_Connection *c)
 {
-    struct mhd_request *rq = &c->rq;
-    if (c->tx.resp == NULL) {
+    struct mhd_request *rq = &c->busy->rq;
+    if (c->busy->tx.resp == NULL) {
         size_t zero = 0;
         if (!mhd_conn_call_handler(c, CALL_FIRST, NULL, &zero))
             return STEP_CONTINUE;
-        if (c->tx.resp == NULL && c->item.suspended)
+        if (c->busy->tx.resp == NULL && c->item.suspended)
             return STEP_WAIT;
     }
-    if (c->tx.resp != NULL) {
+    if (c->busy->tx.resp != NULL) {
         /* An answer before the body was asked for: the body is never read,
          * so the connection cannot carry another request. */
         rq->early_response = true;
@@ -65,12 +66,12 @@ enum mhd_step mhd_conn_step_first_call(struct MHD_Connection *c)
 
 enum mhd_step mhd_conn_step_final_call(struct MHD_Connection *c)
 {
-    if (c->tx.resp == NULL) {
+    if (c->busy->tx.resp == NULL) {
         size_t zero = 0;
         if (!mhd_conn_call_handler(c, CALL_FINAL, NULL, &zero))
             return STEP_CONTINUE;
     }
-    if (c->tx.resp != NULL) {
+    if (c->busy->tx.resp != NULL) {
         mhd_conn_begin_reply(c);
         return STEP_CONTINUE;
     }
@@ -91,7 +92,7 @@ static bool is_bodyless_status(unsigned int code)
 static bool acceptable(const struct MHD_Connection *c, unsigned int code,
                        const struct MHD_Response *r)
 {
-    const struct mhd_request *rq = &c->rq;
+    const struct mhd_request *rq = &c->busy->rq;
     if (code < 100 || code > 999)
         return false;
     if (c->carrier != NULL && (r->kind == BODY_UPGRADE || code == MHD_HTTP_SWITCHING_PROTOCOLS)) {
@@ -123,7 +124,7 @@ static bool acceptable(const struct MHD_Connection *c, unsigned int code,
  * while the request waits in one of those two states. */
 static bool queue_allowed_now(const struct MHD_Connection *c)
 {
-    const struct mhd_request *rq = &c->rq;
+    const struct mhd_request *rq = &c->busy->rq;
     if (rq->phase == CALL_FIRST || rq->phase == CALL_FINAL)
         return c->item.suspended || mhd_worker_is_current(c->worker);
     if (rq->phase == CALL_BODY)
@@ -140,7 +141,8 @@ _MHD_EXTERN enum MHD_Result MHD_queue_response(struct MHD_Connection *connection
     if (connection == NULL || response == NULL)
         return MHD_NO;
     struct MHD_Connection *c = connection;
-    if (c->tx.resp != NULL || !queue_allowed_now(c) || atomic_load(&c->cfg->shutdown))
+    struct mhd_busy *b = c->busy;
+    if (b == NULL || b->tx.resp != NULL || !queue_allowed_now(c) || atomic_load(&c->cfg->shutdown))
         return MHD_NO;
     bool icy = (status_code & MHD_ICY_FLAG) != 0;
     unsigned int code = status_code & ~(unsigned int)MHD_ICY_FLAG;
@@ -156,8 +158,8 @@ _MHD_EXTERN enum MHD_Result MHD_queue_response(struct MHD_Connection *connection
             return MHD_NO;
     }
     mhd_response_ref(response);
-    c->tx.resp = response;
-    c->tx.status = code;
-    c->tx.icy = icy;
+    b->tx.resp = response;
+    b->tx.status = code;
+    b->tx.icy = icy;
     return MHD_YES;
 }

@@ -17,7 +17,7 @@
 
 void mhd_conn_notify_completed(struct MHD_Connection *c, enum MHD_RequestTerminationCode why)
 {
-    struct mhd_request *rq = &c->rq;
+    struct mhd_request *rq = &c->busy->rq;
     if (!rq->app_seen)
         return;
     rq->app_seen = false;
@@ -29,11 +29,17 @@ void mhd_conn_notify_completed(struct MHD_Connection *c, enum MHD_RequestTermina
     rq->req_cls = NULL;
 }
 
-static void drop_response(struct MHD_Connection *c)
+/* The request ends with `why`: the application hears of it, its response
+ * is let go. Nothing for a connection without a pool (idle: no request). */
+static void end_request(struct MHD_Connection *c, enum MHD_RequestTerminationCode why)
 {
-    if (c->tx.resp != NULL) {
-        mhd_response_unref(c->tx.resp);
-        c->tx.resp = NULL;
+    if (c->busy == NULL)
+        return;
+    mhd_conn_notify_completed(c, why);
+    struct mhd_send *tx = &c->busy->tx;
+    if (tx->resp != NULL) {
+        mhd_response_unref(tx->resp);
+        tx->resp = NULL;
     }
 }
 
@@ -47,8 +53,7 @@ void mhd_conn_close(struct MHD_Connection *c, enum MHD_RequestTerminationCode wh
     }
     if (c->proto != NULL)
         c->proto->close(c, why); /* a carrier: its requests end first */
-    mhd_conn_notify_completed(c, why);
-    drop_response(c);
+    end_request(c, why);
     if (c->urh != NULL)
         mhd_conn_upgrade_detach(c);
     struct mhd_worker *w = c->worker;
@@ -66,8 +71,7 @@ void mhd_conn_close(struct MHD_Connection *c, enum MHD_RequestTerminationCode wh
 
 void mhd_conn_close_gracefully(struct MHD_Connection *c, enum MHD_RequestTerminationCode why)
 {
-    mhd_conn_notify_completed(c, why);
-    drop_response(c);
+    end_request(c, why);
     if (c->state == CONN_CLOSED)
         return;
     mhd_conn_set_state(c, CONN_LINGER);
@@ -75,10 +79,12 @@ void mhd_conn_close_gracefully(struct MHD_Connection *c, enum MHD_RequestTermina
     /* Draining, the client may not know yet that this is the end: it may
      * be sending a request right now, which must not meet a reset. Over
      * TLS the client answers our close_notify with its own. */
-    bool clean = c->peer_eof || (!c->read_ready && !c->rq.early_response && !c->rq.error_reply &&
-                                 !c->draining && !mhd_conn_tp(c)->end_answered);
-    c->rq.linger_shut = false;
-    c->rq.linger_clean = clean;
+    const struct mhd_request *rq = c->busy != NULL ? &c->busy->rq : NULL;
+    bool unread = rq != NULL && (rq->early_response || rq->error_reply);
+    bool clean =
+        c->peer_eof || (!c->read_ready && !unread && !c->draining && !mhd_conn_tp(c)->end_answered);
+    c->linger_shut = false;
+    c->linger_clean = clean;
     if (!clean)
         mhd_timeout_set(c->worker, &c->item, LINGER_MS);
 }
@@ -91,8 +97,8 @@ enum mhd_step mhd_conn_step_linger(struct MHD_Connection *c)
     }
     if (c->out_end > c->out_sent)
         return STEP_WAIT;
-    bool clean = c->rq.linger_clean || c->peer_eof;
-    if (!c->rq.linger_shut) {
+    bool clean = c->linger_clean || c->peer_eof;
+    if (!c->linger_shut) {
         /* The transport's end of data (TLS close_notify), and FIN too when
          * the client's bytes must be drained first; with nothing unread in
          * the way the close itself ends with FIN. */
@@ -106,8 +112,8 @@ enum mhd_step mhd_conn_step_linger(struct MHD_Connection *c)
         c->xp.want_write = false;
         if (io != IO_DONE)
             clean = true; /* the peer is gone: nothing left to be graceful about */
-        c->rq.linger_shut = true;
-        c->rq.linger_bytes = 0;
+        c->linger_shut = true;
+        c->linger_bytes = 0;
     }
     if (clean) {
         mhd_conn_close(c, MHD_REQUEST_TERMINATED_COMPLETED_OK);
@@ -123,7 +129,7 @@ enum mhd_step mhd_conn_step_linger(struct MHD_Connection *c)
             mhd_conn_recv_blocked(c);
             return STEP_WAIT;
         }
-        if (io != IO_DONE || (c->rq.linger_bytes += got) > LINGER_MAX_BYTES) {
+        if (io != IO_DONE || (c->linger_bytes += got) > LINGER_MAX_BYTES) {
             mhd_conn_close(c, MHD_REQUEST_TERMINATED_COMPLETED_OK);
             return STEP_CONTINUE;
         }
@@ -142,19 +148,21 @@ void mhd_conn_destroy(struct MHD_Connection *c)
     if (c->proto != NULL)
         c->proto->release(c);
     mhd_xport_release(&c->xp);
-    if (c->fd >= 0)
-        close(c->fd);
+    if (c->item.poll.fd >= 0)
+        close(c->item.poll.fd);
     mhd_conn_pool_give(c);
     mhd_list_remove(&c->item.link);
     w->n_conns--;
     atomic_store_explicit(&w->n_conns_public, w->n_conns, memory_order_relaxed);
+    mhd_free(c->info);
     mhd_free(c);
 }
 
 void mhd_conn_discard(struct MHD_Connection *c)
 {
     mhd_xport_release(&c->xp);
-    if (c->fd >= 0)
-        close(c->fd);
+    if (c->item.poll.fd >= 0)
+        close(c->item.poll.fd);
+    mhd_free(c->info);
     mhd_free(c);
 }

@@ -44,7 +44,7 @@ static void put_u64(struct writer *w, uint64_t v)
 
 static void put_status_line(struct writer *w, const struct MHD_Connection *c)
 {
-    const struct mhd_send *tx = &c->tx;
+    const struct mhd_send *tx = &c->busy->tx;
     if (tx->icy)
         PUT_LIT(w, "ICY ");
     else if (tx->resp->flags & MHD_RF_HTTP_1_0_SERVER)
@@ -63,22 +63,22 @@ static void put_status_line(struct writer *w, const struct MHD_Connection *c)
 }
 
 /* The automatic Connection token for this reply, or NULL for none. */
-static const char *auto_connection_token(const struct MHD_Connection *c)
+static inline const char *auto_connection_token(const struct MHD_Connection *c)
 {
-    const struct mhd_send *tx = &c->tx;
+    const struct mhd_send *tx = &c->busy->tx;
     const struct MHD_Response *r = tx->resp;
     if (r->kind == BODY_UPGRADE)
         return NULL;
     if (tx->close_after)
         return r->conn_close ? NULL : "close";
-    bool announce = !c->rq.http11 || (r->flags & (MHD_RF_HTTP_1_0_SERVER |
-                                                  MHD_RF_SEND_KEEP_ALIVE_HEADER));
+    bool announce = !c->busy->rq.http11 ||
+                    (r->flags & (MHD_RF_HTTP_1_0_SERVER | MHD_RF_SEND_KEEP_ALIVE_HEADER));
     return announce ? "Keep-Alive" : NULL;
 }
 
 static void put_connection(struct writer *w, const struct MHD_Connection *c)
 {
-    const struct MHD_Response *r = c->tx.resp;
+    const struct MHD_Response *r = c->busy->tx.resp;
     const char *token = auto_connection_token(c);
     if (r->conn_header == NULL && token == NULL)
         return;
@@ -95,7 +95,7 @@ static void put_connection(struct writer *w, const struct MHD_Connection *c)
 
 static void put_length(struct writer *w, const struct MHD_Connection *c)
 {
-    const struct mhd_send *tx = &c->tx;
+    const struct mhd_send *tx = &c->busy->tx;
     const struct MHD_Response *r = tx->resp;
     if (r->kind == BODY_UPGRADE || tx->status < 200 || tx->status == 204)
         return;
@@ -132,8 +132,8 @@ size_t mhd_conn_put_chunk_end(struct MHD_Connection *c, char *dst, size_t cap, b
     if (after_data)
         PUT_LIT(&w, "\r\n");
     PUT_LIT(&w, "0\r\n");
-    if (c->tx.resp->has_footers)
-        put_footers(&w, c->tx.resp);
+    if (c->busy->tx.resp->has_footers)
+        put_footers(&w, c->busy->tx.resp);
     PUT_LIT(&w, "\r\n");
     return w.overflow ? 0 : (size_t)(w.p - dst);
 }
@@ -141,7 +141,7 @@ size_t mhd_conn_put_chunk_end(struct MHD_Connection *c, char *dst, size_t cap, b
 /* The key of this reply's head (see struct mhd_head_key). */
 static void head_key(const struct MHD_Connection *c, bool date, struct mhd_head_key *k)
 {
-    const struct mhd_send *tx = &c->tx;
+    const struct mhd_send *tx = &c->busy->tx;
     const struct MHD_Response *r = tx->resp;
     const char *token = auto_connection_token(c);
     memset(k, 0, sizeof(*k));
@@ -186,7 +186,7 @@ static void keep_head(struct mhd_head_cache *cache, const struct mhd_head_key *k
 
 bool mhd_conn_build_head(struct MHD_Connection *c)
 {
-    struct mhd_send *tx = &c->tx;
+    struct mhd_send *tx = &c->busy->tx;
     struct MHD_Response *r = tx->resp;
     struct mhd_head_cache *cache = mhd_response_head_cache(r);
     if (cache == NULL)

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 
 #include "io/tls.h"
+#include "util/alloc.h"
 
 _MHD_EXTERN const union MHD_ConnectionInfo *
 MHD_get_connection_info(struct MHD_Connection *connection, enum MHD_ConnectionInfoType info_type,
@@ -13,9 +14,20 @@ MHD_get_connection_info(struct MHD_Connection *connection, enum MHD_ConnectionIn
     struct MHD_Connection *c = connection;
     if (c == NULL)
         return NULL;
-    if ((unsigned int)info_type >= sizeof(c->info) / sizeof(c->info[0]))
+    if ((unsigned int)info_type >= MHD_CONN_INFO_SLOTS)
         return NULL;
-    union MHD_ConnectionInfo *out = &c->info[info_type];
+    union MHD_ConnectionInfo *slots = atomic_load_explicit(&c->info, memory_order_acquire);
+    if (slots == NULL) {
+        union MHD_ConnectionInfo *mine = mhd_calloc(MHD_CONN_INFO_SLOTS, sizeof(*mine));
+        if (mine == NULL)
+            return NULL;
+        if (atomic_compare_exchange_strong_explicit(&c->info, &slots, mine, memory_order_acq_rel,
+                                                    memory_order_acquire))
+            slots = mine;
+        else
+            mhd_free(mine); /* another thread's came first: `slots` is it */
+    }
+    union MHD_ConnectionInfo *out = &slots[info_type];
     /* What belongs to the connection, for a request of an HTTP/2 carrier,
      * is the carrier's; the answer goes to the request's own storage. */
     struct MHD_Connection *base = c->carrier != NULL ? c->carrier : c;
@@ -23,13 +35,13 @@ MHD_get_connection_info(struct MHD_Connection *connection, enum MHD_ConnectionIn
     case MHD_CONNECTION_INFO_CLIENT_ADDRESS:
         if (base->addr_len == 0)
             return NULL;
-        out->client_addr = (struct sockaddr *)&base->addr;
+        out->client_addr = base->addr;
         return out;
     case MHD_CONNECTION_INFO_DAEMON:
         out->daemon = c->cfg->daemon;
         return out;
     case MHD_CONNECTION_INFO_CONNECTION_FD:
-        out->connect_fd = base->fd;
+        out->connect_fd = base->item.poll.fd;
         return out;
     case MHD_CONNECTION_INFO_SOCKET_CONTEXT:
         out->socket_context = base->socket_context;
@@ -43,14 +55,14 @@ MHD_get_connection_info(struct MHD_Connection *connection, enum MHD_ConnectionIn
         return out;
     }
     case MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE:
-        if (c->rq.head_size == 0 || c->state == CONN_CLOSED)
+        if (c->busy == NULL || c->busy->rq.head_size == 0 || c->state == CONN_CLOSED)
             return NULL;
-        out->header_size = c->rq.head_size;
+        out->header_size = c->busy->rq.head_size;
         return out;
     case MHD_CONNECTION_INFO_HTTP_STATUS:
-        if (c->tx.resp == NULL)
+        if (c->busy == NULL || c->busy->tx.resp == NULL)
             return NULL;
-        out->http_status = c->tx.status;
+        out->http_status = c->busy->tx.status;
         return out;
     case MHD_CONNECTION_INFO_CIPHER_ALGO:
     case MHD_CONNECTION_INFO_PROTOCOL:

@@ -69,7 +69,7 @@ static inline void mhd_conn_recv_blocked(struct MHD_Connection *c)
 bool mhd_conn_set_interest(struct MHD_Connection *c, unsigned int want);
 
 /* For requests whose head arrived by another protocol (HTTP/2): method and
- * target are set in c->rq.head and the fields are in the value list;
+ * target are set in c->busy->rq.head and the fields are in the value list;
  * finishes as for HTTP/1.1: the URI log callback, the method's kind, the
  * decoded path and arguments, the cookies. False when the pool cannot hold
  * them (conn_recv.c). */
@@ -127,6 +127,8 @@ enum mhd_step mhd_conn_drain_idle(struct MHD_Connection *c);
 /* Closing (conn_close.c). */
 enum mhd_step mhd_conn_step_linger(struct MHD_Connection *c);
 void mhd_conn_close_gracefully(struct MHD_Connection *c, enum MHD_RequestTerminationCode why);
+/* The request-completed callback, if the application saw the request.
+ * Only while the connection holds its pool (c->busy). */
 void mhd_conn_notify_completed(struct MHD_Connection *c, enum MHD_RequestTerminationCode why);
 
 /* Upgrade (upgrade.c). mhd_conn_upgrade() hands the socket to the

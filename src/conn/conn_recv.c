@@ -207,7 +207,7 @@ static enum mhd_method method_kind(const char *m, size_t len)
  * arguments. False when the pool cannot hold the arguments. */
 static bool prepare_target(struct MHD_Connection *c)
 {
-    struct mhd_request *rq = &c->rq;
+    struct mhd_request *rq = &c->busy->rq;
     char *t = rq->head.target;
     size_t len = rq->head.target_len;
     char *q = mhd_http_memchr(t, '?', len);
@@ -234,7 +234,7 @@ static bool prepare_target(struct MHD_Connection *c)
  * the client sent it. */
 static bool prepare_cookies(struct MHD_Connection *c)
 {
-    for (struct mhd_kv *kv = c->rq.kv_first; kv != NULL; kv = kv->next) {
+    for (struct mhd_kv *kv = c->busy->rq.kv_first; kv != NULL; kv = kv->next) {
         if (kv->kind != MHD_HEADER_KIND || kv->key_len != 6 ||
             !mhd_http_str_eq_nocase(kv->key, "Cookie", 6))
             continue;
@@ -253,8 +253,8 @@ static void call_uri_log(struct MHD_Connection *c)
     const struct mhd_config *cfg = c->cfg;
     if (cfg->uri_log == NULL)
         return;
-    c->rq.app_seen = true;
-    c->rq.req_cls = cfg->uri_log(cfg->uri_log_cls, c->rq.head.target, c);
+    c->busy->rq.app_seen = true;
+    c->busy->rq.req_cls = cfg->uri_log(cfg->uri_log_cls, c->busy->rq.head.target, c);
 }
 
 /* The smallest reply head: status line, Date, Content-Length, end. */
@@ -277,20 +277,20 @@ static size_t reply_room(const struct MHD_Connection *c)
 
 unsigned int mhd_conn_too_large_status(const struct MHD_Connection *c)
 {
-    const struct mhd_http_head *h = &c->rq.head;
-    size_t fields = c->scan.head_end - c->scan.line_end;
+    const struct mhd_http_head *h = &c->busy->rq.head;
+    size_t fields = c->busy->scan.head_end - c->busy->scan.line_end;
     return mhd_http_result_status(mhd_http_too_large(h->method_len, h->target_len, fields));
 }
 
 /* The head is complete in rbuf[scan.start .. scan.head_end). */
 static enum mhd_step on_head(struct MHD_Connection *c)
 {
-    struct mhd_request *rq = &c->rq;
-    size_t start = c->scan.start;
-    size_t head_len = c->scan.head_end - start;
+    struct mhd_request *rq = &c->busy->rq;
+    size_t start = c->busy->scan.start;
+    size_t head_len = c->busy->scan.head_end - start;
     enum mhd_http_result r = mhd_http_parse_head_memo(c->rbuf + start, head_len, mhd_conn_level(c),
                                                       &rq->head, store_header, c, &c->host_memo);
-    c->rpos = c->scan.head_end;
+    c->rpos = c->busy->scan.head_end;
     rq->head_size = head_len;
     if (r != HTTP_PARSE_OK) {
         if (rq->head.method != NULL && rq->head.target != NULL && r == HTTP_PARSE_NO_MEMORY)
@@ -330,7 +330,7 @@ static enum mhd_step on_head(struct MHD_Connection *c)
 
 bool mhd_conn_request_ready(struct MHD_Connection *c)
 {
-    struct mhd_request *rq = &c->rq;
+    struct mhd_request *rq = &c->busy->rq;
     call_uri_log(c);
     rq->method = method_kind(rq->head.method, rq->head.method_len);
     /* As for HTTP/1.1, the request leaves room for its reply. */
@@ -358,7 +358,7 @@ enum mhd_step mhd_conn_step_head(struct MHD_Connection *c)
             if (c->state == CONN_IDLE)
                 mhd_conn_set_state(c, CONN_HEAD);
             enum mhd_http_result r =
-                mhd_http_scan_head(&c->scan, c->rbuf, c->rlen, mhd_conn_level(c));
+                mhd_http_scan_head(&c->busy->scan, c->rbuf, c->rlen, mhd_conn_level(c));
             if (r == HTTP_PARSE_OK)
                 return on_head(c);
             if (r != HTTP_PARSE_NEED_MORE) {
@@ -370,7 +370,7 @@ enum mhd_step mhd_conn_step_head(struct MHD_Connection *c)
                 return STEP_CONTINUE;
             }
             if (mhd_conn_pool_free_space(c) == 0) {
-                r = mhd_http_head_overflow(&c->scan, c->rbuf, c->rlen);
+                r = mhd_http_head_overflow(&c->busy->scan, c->rbuf, c->rlen);
                 unsigned int status = mhd_http_result_status(r);
                 if (status == 0)
                     mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);

@@ -33,11 +33,11 @@ static void reply_does_not_fit(struct MHD_Connection *c)
 {
     /* Room for a block of a pulled body besides the head. */
     const size_t body_room = 256;
-    if (c->rq.error_reply) {
+    if (c->busy->rq.error_reply) {
         mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
         return;
     }
-    bool alone_fits = c->tx.head_len + body_room <= c->mem_size - c->out_end;
+    bool alone_fits = c->busy->tx.head_len + body_room <= c->mem_size - c->out_end;
     mhd_cfg_log(c->cfg, "The reply does not fit in the connection's memory (%s)",
                 alone_fits ? "the request takes it" : "the reply is too large");
     mhd_conn_reply_error(c, alone_fits ? mhd_conn_too_large_status(c)
@@ -48,8 +48,8 @@ static void reply_does_not_fit(struct MHD_Connection *c)
  * and switches to CONN_SEND. */
 void mhd_conn_begin_reply(struct MHD_Connection *c)
 {
-    struct mhd_request *rq = &c->rq;
-    struct mhd_send *tx = &c->tx;
+    struct mhd_request *rq = &c->busy->rq;
+    struct mhd_send *tx = &c->busy->tx;
     struct MHD_Response *r = tx->resp;
     unsigned int fl = r->flags;
     bool strict10 = (fl & MHD_RF_HTTP_1_0_COMPATIBLE_STRICT) != 0;
@@ -86,7 +86,7 @@ void mhd_conn_begin_reply(struct MHD_Connection *c)
  * current body piece and the tail. Returns the number of iovecs. */
 static int collect(struct MHD_Connection *c, struct iovec *iov, int max)
 {
-    struct mhd_send *tx = &c->tx;
+    struct mhd_send *tx = &c->busy->tx;
     int n = 0;
     if (c->out_end > c->out_sent) {
         iov[n].iov_base = c->mem + c->out_sent;
@@ -105,7 +105,7 @@ static int collect(struct MHD_Connection *c, struct iovec *iov, int max)
 /* Accounts `sent` bytes against staged replies, head and body, in order. */
 static void advance(struct MHD_Connection *c, size_t sent)
 {
-    struct mhd_send *tx = &c->tx;
+    struct mhd_send *tx = &c->busy->tx;
     size_t staged = c->out_end - c->out_sent;
     size_t k = sent < staged ? sent : staged;
     c->out_sent += k;
@@ -122,7 +122,7 @@ static void advance(struct MHD_Connection *c, size_t sent)
 
 static void finish_reply(struct MHD_Connection *c)
 {
-    struct mhd_send *tx = &c->tx;
+    struct mhd_send *tx = &c->busy->tx;
     bool close_after = tx->close_after;
     enum MHD_RequestTerminationCode why =
         tx->failed ? MHD_REQUEST_TERMINATED_WITH_ERROR : MHD_REQUEST_TERMINATED_COMPLETED_OK;
@@ -148,16 +148,16 @@ static void finish_reply(struct MHD_Connection *c)
  * reported COMPLETED_OK, as upstream does, a failure WITH_ERROR. */
 static void end_short(struct MHD_Connection *c, bool failed)
 {
-    c->tx.body_done = true;
-    c->tx.close_after = true;
-    c->tx.failed = failed;
+    c->busy->tx.body_done = true;
+    c->busy->tx.close_after = true;
+    c->busy->tx.failed = failed;
 }
 
 /* Moves a reply whose bytes are all in the pool into the staged area so that
  * the next pipelined request can be served before anything is written. */
 static bool try_stage(struct MHD_Connection *c)
 {
-    struct mhd_send *tx = &c->tx;
+    struct mhd_send *tx = &c->busy->tx;
     size_t left = c->rlen - c->rpos;
     if (left == 0 || tx->close_after || tx->head_sent != 0 || tx->resp->kind == BODY_UPGRADE)
         return false; /* after a 101, the bytes that follow are the application's */
@@ -198,11 +198,12 @@ static enum mhd_step next_turn(struct MHD_Connection *c)
 
 enum mhd_step mhd_conn_step_send(struct MHD_Connection *c)
 {
-    struct mhd_send *tx = &c->tx;
-    if (try_stage(c))
+    struct mhd_send *tx = &c->busy->tx;
+    /* Checked here, the common answers cost no call (and no frame). */
+    if (c->rlen > c->rpos && try_stage(c))
         return next_turn(c);
     for (;;) {
-        enum mhd_body_fill f = mhd_body_fill(c);
+        enum mhd_body_fill f = tx->body_done ? BODY_FILL_OK : mhd_body_fill(c);
         if (c->item.backoff_ms != 0 && f != BODY_FILL_WAIT)
             mhd_backoff_reset(&c->item);
         if (f == BODY_FILL_ERROR || f == BODY_FILL_TRUNCATED)
@@ -325,9 +326,9 @@ struct MHD_Response *mhd_conn_error_response(unsigned int status)
 
 void mhd_conn_reply_error(struct MHD_Connection *c, unsigned int status)
 {
-    if (c->tx.resp != NULL) {
-        mhd_response_unref(c->tx.resp);
-        c->tx.resp = NULL;
+    if (c->busy != NULL && c->busy->tx.resp != NULL) {
+        mhd_response_unref(c->busy->tx.resp);
+        c->busy->tx.resp = NULL;
     }
     struct MHD_Response *r = mhd_conn_error_response(status);
     if (r == NULL || (c->mem == NULL && !mhd_conn_pool_take(c))) {
@@ -341,12 +342,12 @@ void mhd_conn_reply_error(struct MHD_Connection *c, unsigned int status)
     c->rlen = 0;
     c->rpos = 0;
     c->back = c->mem_size & ~(size_t)7;
-    c->rq.kv_first = c->rq.kv_last = NULL;
-    c->tx.resp = r;
-    c->tx.status = status;
-    c->tx.icy = false;
-    c->rq.keep_alive = false;
-    c->rq.method = METHOD_OTHER;
-    c->rq.error_reply = true;
+    c->busy->rq.kv_first = c->busy->rq.kv_last = NULL;
+    c->busy->tx.resp = r;
+    c->busy->tx.status = status;
+    c->busy->tx.icy = false;
+    c->busy->rq.keep_alive = false;
+    c->busy->rq.method = METHOD_OTHER;
+    c->busy->rq.error_reply = true;
     mhd_conn_begin_reply(c);
 }

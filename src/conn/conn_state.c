@@ -22,7 +22,10 @@ static void on_poll_ready(struct mhd_poll_item *p, unsigned int events)
 struct MHD_Connection *mhd_conn_create(struct mhd_worker *w, int fd, const struct sockaddr *addr,
                                        socklen_t addr_len)
 {
-    struct MHD_Connection *c = mhd_calloc(1, sizeof(*c));
+    if (addr == NULL || addr_len > (socklen_t)sizeof(struct sockaddr_storage))
+        addr_len = 0;
+    /* The address follows the struct, whose size keeps it aligned. */
+    struct MHD_Connection *c = mhd_calloc(1, sizeof(*c) + (size_t)addr_len);
     if (c == NULL)
         return NULL;
     mhd_link_init(&c->item.link);
@@ -32,7 +35,6 @@ struct MHD_Connection *mhd_conn_create(struct mhd_worker *w, int fd, const struc
     mhd_link_init(&c->item.blink);
     c->worker = w;
     c->cfg = w->cfg;
-    c->fd = fd;
     c->item.poll.fd = fd;
     c->item.poll.index = -1;
     c->item.poll.interest = MHD_POLL_IN | MHD_POLL_EDGE;
@@ -59,11 +61,11 @@ struct MHD_Connection *mhd_conn_create(struct mhd_worker *w, int fd, const struc
      * may be served and closed without ever being registered. */
     c->read_ready = true;
     c->item.timeout_ms = w->cfg->timeout_ms;
-    if (addr != NULL && addr_len > 0 && addr_len <= (socklen_t)sizeof(c->addr)) {
-        memcpy(&c->addr, addr, addr_len);
+    if (addr_len > 0) {
+        c->addr = (struct sockaddr *)(c + 1);
+        memcpy(c->addr, addr, addr_len);
         c->addr_len = addr_len;
     }
-    mhd_http_scan_init(&c->scan);
     return c;
 }
 
@@ -74,8 +76,8 @@ bool mhd_conn_start(struct MHD_Connection *c)
     mhd_list_push_back(&w->conns, &c->item.link);
     w->n_conns++;
     atomic_store_explicit(&w->n_conns_public, w->n_conns, memory_order_relaxed);
-    if (w->poller.ops == &mhd_poller_select && c->fd >= FD_SETSIZE) {
-        mhd_cfg_log(cfg, "Socket %d does not fit in the select() set", c->fd);
+    if (w->poller.ops == &mhd_poller_select && c->item.poll.fd >= FD_SETSIZE) {
+        mhd_cfg_log(cfg, "Socket %d does not fit in the select() set", c->item.poll.fd);
         c->state = CONN_CLOSED;
         mhd_list_push_back(&w->closed, &c->item.qlink);
         w->n_closed++;
@@ -252,21 +254,24 @@ void mhd_conn_process(struct MHD_Connection *c)
 
 void mhd_conn_next_request(struct MHD_Connection *c)
 {
-    size_t left = 0;
-    if (c->mem != NULL) {
-        left = c->rlen - c->rpos;
-        char *dst = c->mem + c->out_end;
-        if (left && dst != c->rbuf + c->rpos)
-            memmove(dst, c->rbuf + c->rpos, left);
-        c->rbuf = dst;
-        c->rlen = left;
-        c->rpos = 0;
-        c->back = c->mem_size & ~(size_t)7;
-    }
-    memset(&c->rq, 0, sizeof(c->rq));
-    c->tx.resp = NULL;
     c->reused = true;
-    mhd_http_scan_init(&c->scan);
+    size_t left = c->mem != NULL ? c->rlen - c->rpos : 0;
+    if (left == 0 && c->out_end == 0) {
+        /* Nothing buffered, nothing staged: the pool goes back, and the
+         * next request starts afresh in the next one (pool.c). */
+        mhd_conn_pool_give(c);
+        c->state = CONN_IDLE;
+        return;
+    }
+    char *dst = c->mem + c->out_end;
+    if (left && dst != c->rbuf + c->rpos)
+        memmove(dst, c->rbuf + c->rpos, left);
+    c->rbuf = dst;
+    c->rlen = left;
+    c->rpos = 0;
+    c->back = c->mem_size & ~(size_t)7;
+    memset(c->busy, 0, offsetof(struct mhd_busy, tx)); /* as mhd_conn_pool_take does */
+    c->busy->tx.resp = NULL;
     c->state = left ? CONN_HEAD : CONN_IDLE;
 }
 
@@ -297,12 +302,12 @@ void mhd_conn_resume_now(struct MHD_Connection *c)
 
 const char *mhd_conn_method(const struct MHD_Connection *c)
 {
-    return c->rq.head.method;
+    return c->busy != NULL ? c->busy->rq.head.method : NULL;
 }
 
 const char *mhd_conn_path(const struct MHD_Connection *c)
 {
-    return c->rq.url;
+    return c->busy != NULL ? c->busy->rq.url : NULL;
 }
 
 struct mhd_dauth *mhd_conn_dauth(const struct MHD_Connection *c)

@@ -282,8 +282,8 @@ static void *relay_main(void *arg)
         unsigned int cw, aw;
         wanted(r, &cw, &aw);
         struct pollfd pf[3] = {
-            {c->fd, (short)((cw & MHD_POLL_IN ? POLLIN : 0) | (cw & MHD_POLL_OUT ? POLLOUT : 0)),
-             0},
+            {c->item.poll.fd,
+             (short)((cw & MHD_POLL_IN ? POLLIN : 0) | (cw & MHD_POLL_OUT ? POLLOUT : 0)), 0},
             {r->app_fd,
              (short)((aw & MHD_POLL_IN ? POLLIN : 0) | (aw & MHD_POLL_OUT ? POLLOUT : 0)), 0},
             {r->wake_fd, POLLIN, 0},

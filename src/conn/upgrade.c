@@ -49,8 +49,8 @@ void mhd_conn_upgrade(struct MHD_Connection *c)
         mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
         return;
     }
-    struct MHD_Response *r = c->tx.resp;
-    c->tx.resp = NULL;
+    struct MHD_Response *r = c->busy->tx.resp;
+    c->busy->tx.resp = NULL;
     mhd_conn_set_state(c, CONN_UPGRADED);
     /* HTTP is over for this socket: no polling, no idle timeout. What a
      * backend already read for the socket (io_uring) joins the bytes the
@@ -67,7 +67,7 @@ void mhd_conn_upgrade(struct MHD_Connection *c)
     mhd_poller_remove(p, &c->item.poll);
     mhd_timeout_detach(&c->item);
     mhd_backoff_reset(&c->item);
-    int sock = c->fd;
+    int sock = c->item.poll.fd;
     if (!mhd_conn_tp(c)->raw_socket && (sock = mhd_relay_start(c)) < 0) {
         mhd_cfg_log(c->cfg, "Cannot set up the relay of an upgraded connection");
         mhd_free(urh);
@@ -81,8 +81,8 @@ void mhd_conn_upgrade(struct MHD_Connection *c)
     mhd_list_push_back(&open_upgrades, &urh->link);
     pthread_mutex_unlock(&upgrade_lock);
     size_t extra = c->rlen - c->rpos;
-    r->upgrade_handler(r->upgrade_cls, c, c->rq.req_cls, extra ? c->rbuf + c->rpos : NULL, extra,
-                       sock, urh);
+    r->upgrade_handler(r->upgrade_cls, c, c->busy->rq.req_cls, extra ? c->rbuf + c->rpos : NULL,
+                       extra, sock, urh);
     mhd_response_unref(r);
     mhd_relay_run(c);
 }
@@ -153,7 +153,8 @@ void mhd_conn_upgrade_stop_all(struct MHD_Daemon *d)
         struct MHD_UpgradeResponseHandle *urh =
             mhd_container_of(k, struct MHD_UpgradeResponseHandle, link);
         if (urh->conn->cfg->daemon == d && !urh->app_closed) {
-            int fd = urh->conn->relay != NULL ? mhd_relay_app_fd(urh->conn) : urh->conn->fd;
+            int fd =
+                urh->conn->relay != NULL ? mhd_relay_app_fd(urh->conn) : urh->conn->item.poll.fd;
             (void)shutdown(fd, SHUT_RDWR);
         }
     }
@@ -195,7 +196,7 @@ static enum MHD_Result upgrade_close(struct MHD_UpgradeResponseHandle *urh)
 static enum MHD_Result upgrade_cork(struct MHD_UpgradeResponseHandle *urh, bool on)
 {
     pthread_mutex_lock(&upgrade_lock);
-    bool ok = urh->conn != NULL && !urh->app_closed && mhd_socket_cork(urh->conn->fd, on);
+    bool ok = urh->conn != NULL && !urh->app_closed && mhd_socket_cork(urh->conn->item.poll.fd, on);
     pthread_mutex_unlock(&upgrade_lock);
     return ok ? MHD_YES : MHD_NO;
 }

@@ -16,13 +16,19 @@ bool mhd_conn_add_value(struct MHD_Connection *c, enum MHD_ValueKind kind, const
     kv->value = value;
     kv->value_len = value_len;
     kv->kind = kind;
-    struct mhd_request *rq = &c->rq;
+    struct mhd_request *rq = &c->busy->rq;
     if (rq->kv_last != NULL)
         rq->kv_last->next = kv;
     else
         rq->kv_first = kv;
     rq->kv_last = kv;
     return true;
+}
+
+/* The request's first value; none while the connection is idle. */
+static const struct mhd_kv *first_value(const struct MHD_Connection *c)
+{
+    return c->busy != NULL ? c->busy->rq.kv_first : NULL;
 }
 
 _MHD_EXTERN int MHD_get_connection_values(struct MHD_Connection *connection,
@@ -32,7 +38,7 @@ _MHD_EXTERN int MHD_get_connection_values(struct MHD_Connection *connection,
     if (connection == NULL)
         return -1;
     int count = 0;
-    for (const struct mhd_kv *kv = connection->rq.kv_first; kv != NULL; kv = kv->next) {
+    for (const struct mhd_kv *kv = first_value(connection); kv != NULL; kv = kv->next) {
         if (!(kv->kind & kind))
             continue;
         count++;
@@ -49,7 +55,7 @@ _MHD_EXTERN int MHD_get_connection_values_n(struct MHD_Connection *connection,
     if (connection == NULL)
         return -1;
     int count = 0;
-    for (const struct mhd_kv *kv = connection->rq.kv_first; kv != NULL; kv = kv->next) {
+    for (const struct mhd_kv *kv = first_value(connection); kv != NULL; kv = kv->next) {
         if (!(kv->kind & kind))
             continue;
         count++;
@@ -63,7 +69,7 @@ _MHD_EXTERN int MHD_get_connection_values_n(struct MHD_Connection *connection,
 static const struct mhd_kv *find(const struct MHD_Connection *c, enum MHD_ValueKind kind,
                                  const char *key, size_t key_len)
 {
-    for (const struct mhd_kv *kv = c->rq.kv_first; kv != NULL; kv = kv->next) {
+    for (const struct mhd_kv *kv = first_value(c); kv != NULL; kv = kv->next) {
         if (!(kv->kind & kind))
             continue;
         if (key == NULL) {

@@ -60,7 +60,7 @@ static void admission_of(const struct MHD_Connection *c, struct admission *a)
     a->counted_ip = c->counted_ip;
     a->addr_len = c->addr_len;
     if (a->counted_ip)
-        memcpy(&a->addr, &c->addr, c->addr_len);
+        memcpy(&a->addr, c->addr, c->addr_len);
 }
 
 static void admission_give(const struct admission *a)

@@ -84,7 +84,7 @@ static void run_job(struct mhd_h2_stream *s)
         s->call_result = mhd_conn_invoke_handler(c, s->call_phase, s->call_data, &left);
         s->call_left = left;
     } else {
-        s->pull_len = mhd_response_pull(c->tx.resp, s->pull_pos, s->pull, s->pull_max);
+        s->pull_len = mhd_response_pull(c->busy->tx.resp, s->pull_pos, s->pull, s->pull_max);
     }
 }
 

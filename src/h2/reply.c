@@ -94,8 +94,8 @@ static size_t list_size(const nghttp2_nv *list, int n)
 
 static size_t copy_iovec(struct MHD_Connection *c, uint8_t *dst, size_t max)
 {
-    const struct MHD_Response *r = c->tx.resp;
-    struct mhd_send *tx = &c->tx;
+    const struct MHD_Response *r = c->busy->tx.resp;
+    struct mhd_send *tx = &c->busy->tx;
     size_t n = 0;
     while (n < max && tx->iov_idx < r->iov_count) {
         const struct iovec *v = &r->iov[tx->iov_idx];
@@ -116,7 +116,7 @@ static size_t copy_iovec(struct MHD_Connection *c, uint8_t *dst, size_t max)
 static bool send_trailers(struct mhd_h2_stream *s)
 {
     struct MHD_Connection *c = &s->c;
-    struct MHD_Response *r = c->tx.resp;
+    struct MHD_Response *r = c->busy->tx.resp;
     pthread_mutex_lock(&r->lock);
     int cap = count_fields(r);
     nghttp2_nv *list = mhd_conn_pool_alloc(c, sizeof(nghttp2_nv) * (size_t)(cap ? cap : 1));
@@ -132,8 +132,8 @@ static ssize_t read_body(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t l
     (void)ng, (void)id, (void)user;
     struct mhd_h2_stream *s = source->ptr;
     struct MHD_Connection *c = &s->c;
-    struct MHD_Response *r = c->tx.resp;
-    struct mhd_send *tx = &c->tx;
+    struct MHD_Response *r = c->busy->tx.resp;
+    struct mhd_send *tx = &c->busy->tx;
     if (r == NULL || s->finished)
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
     uint64_t size = r->size;
@@ -216,9 +216,9 @@ static bool bodyless_status(unsigned int code)
 bool mhd_h2_submit_reply(struct mhd_h2_stream *s)
 {
     struct MHD_Connection *c = &s->c;
-    struct MHD_Response *r = c->tx.resp;
-    unsigned int status = c->tx.status;
-    bool head_only = c->rq.method == METHOD_HEAD || bodyless_status(status);
+    struct MHD_Response *r = c->busy->tx.resp;
+    unsigned int status = c->busy->tx.status;
+    bool head_only = c->busy->rq.method == METHOD_HEAD || bodyless_status(status);
     pthread_mutex_lock(&r->lock);
     int cap = count_fields(r) + 3;
     nghttp2_nv *list = mhd_conn_pool_alloc(c, sizeof(nghttp2_nv) * (size_t)cap);
@@ -239,14 +239,14 @@ bool mhd_h2_submit_reply(struct mhd_h2_stream *s)
     /* The reply's fields are bounded by the connection's memory, as an
      * HTTP/1.1 head is: a reply that does not fit gets 500 instead. */
     if (n < 0 || list_size(list, n) > mhd_conn_pool_free_space(c)) {
-        if (c->rq.error_reply)
+        if (c->busy->rq.error_reply)
             return false;
         mhd_cfg_log(c->cfg, "The reply does not fit in the connection's memory");
-        mhd_response_unref(c->tx.resp);
-        c->tx.resp = mhd_conn_error_response(MHD_HTTP_INTERNAL_SERVER_ERROR);
-        c->tx.status = MHD_HTTP_INTERNAL_SERVER_ERROR;
-        c->rq.error_reply = true;
-        return c->tx.resp != NULL && mhd_h2_submit_reply(s);
+        mhd_response_unref(c->busy->tx.resp);
+        c->busy->tx.resp = mhd_conn_error_response(MHD_HTTP_INTERNAL_SERVER_ERROR);
+        c->busy->tx.status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+        c->busy->rq.error_reply = true;
+        return c->busy->tx.resp != NULL && mhd_h2_submit_reply(s);
     }
     if (!r->app_date) {
         const char *date = mhd_worker_date(c->worker);
@@ -257,9 +257,9 @@ bool mhd_h2_submit_reply(struct mhd_h2_stream *s)
         size_t l = mhd_http_decimal(len, r->size);
         list[n++] = nv((const uint8_t *)"content-length", 14, len, l);
     }
-    c->tx.body_pos = 0;
-    c->tx.iov_idx = 0;
-    c->tx.iov_off = 0;
+    c->busy->tx.body_pos = 0;
+    c->busy->tx.iov_idx = 0;
+    c->busy->tx.iov_off = 0;
     nghttp2_data_provider prd;
     prd.source.ptr = s;
     prd.read_callback = read_body;

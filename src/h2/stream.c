@@ -32,7 +32,6 @@ struct mhd_h2_stream *mhd_h2_stream_new(struct mhd_h2 *h, int32_t id)
     mhd_link_init(&s->rlink);
     c->worker = carrier->worker;
     c->cfg = carrier->cfg;
-    c->fd = -1;
     c->item.poll.fd = -1;
     c->item.poll.index = -1;
     mhd_xport_init_plain(&c->xp, -1);
@@ -40,7 +39,7 @@ struct mhd_h2_stream *mhd_h2_stream_new(struct mhd_h2 *h, int32_t id)
     c->proto = &mhd_h2_stream_protocol;
     c->proto_state = s;
     c->state = CONN_HEAD;
-    memcpy(&c->addr, &carrier->addr, sizeof(c->addr));
+    c->addr = carrier->addr;
     c->addr_len = carrier->addr_len;
     if (!mhd_conn_pool_take(c)) {
         mhd_h2_free(s);
@@ -63,6 +62,7 @@ void mhd_h2_stream_free(struct mhd_h2_stream *s)
     mhd_free(s->pull);
     mhd_free(s->inbox);
     mhd_free(s->spill);
+    mhd_free(c->info);
     mhd_h2_free(s);
 }
 
@@ -135,7 +135,7 @@ int mhd_h2_stream_field(struct mhd_h2_stream *s, const uint8_t *name, size_t nam
                         const uint8_t *value, size_t value_len)
 {
     struct MHD_Connection *c = &s->c;
-    struct mhd_request *rq = &c->rq;
+    struct mhd_request *rq = &c->busy->rq;
     if (s->busy && mhd_h2_offload_park(s, PARK_FIELD, name, name_len, value, value_len, 0))
         return 0; /* trailers for a stream whose handler runs */
     if (s->too_large)
@@ -269,22 +269,22 @@ static void error_reply(struct mhd_h2_stream *s, unsigned int status)
     struct MHD_Connection *c = &s->c;
     if (s->submitted || s->finished)
         return;
-    if (c->tx.resp != NULL) {
-        mhd_response_unref(c->tx.resp);
-        c->tx.resp = NULL;
+    if (c->busy->tx.resp != NULL) {
+        mhd_response_unref(c->busy->tx.resp);
+        c->busy->tx.resp = NULL;
     }
-    c->tx.resp = mhd_conn_error_response(status);
-    if (c->tx.resp == NULL) {
+    c->busy->tx.resp = mhd_conn_error_response(status);
+    if (c->busy->tx.resp == NULL) {
         mhd_conn_close(c, MHD_REQUEST_TERMINATED_WITH_ERROR);
         return;
     }
-    c->tx.status = status;
-    c->rq.error_reply = true;
+    c->busy->tx.status = status;
+    c->busy->rq.error_reply = true;
     s->discard_body = true;
     /* The request will never reach the handler: its fields and body make
      * room for the reply, as over HTTP/1.1. */
-    c->rq.kv_first = c->rq.kv_last = NULL;
-    c->rq.method = METHOD_OTHER;
+    c->busy->rq.kv_first = c->busy->rq.kv_last = NULL;
+    c->busy->rq.method = METHOD_OTHER;
     s->cookie = NULL;
     s->body_start = 0;
     if (s->spill_len)
@@ -301,7 +301,7 @@ static const char version_h2[] = "HTTP/2";
 void mhd_h2_stream_head_done(struct mhd_h2_stream *s, bool end_stream)
 {
     struct MHD_Connection *c = &s->c;
-    struct mhd_request *rq = &c->rq;
+    struct mhd_request *rq = &c->busy->rq;
     s->headers_done = true;
     s->end_stream = end_stream;
     rq->head.version = (char *)(uintptr_t)version_h2;
@@ -392,9 +392,9 @@ void mhd_h2_stream_closed(struct mhd_h2_stream *s, uint32_t error_code)
     else if (s->submitted && error_code == NGHTTP2_INTERNAL_ERROR)
         why = MHD_REQUEST_TERMINATED_WITH_ERROR; /* our reset: the body failed */
     mhd_conn_notify_completed(c, why);
-    if (c->tx.resp != NULL) {
-        mhd_response_unref(c->tx.resp);
-        c->tx.resp = NULL;
+    if (c->busy->tx.resp != NULL) {
+        mhd_response_unref(c->busy->tx.resp);
+        c->busy->tx.resp = NULL;
     }
     if (mhd_link_is_linked(&s->rlink))
         mhd_list_remove(&s->rlink);
@@ -491,18 +491,18 @@ static bool deliver(struct mhd_h2_stream *s)
 void mhd_h2_stream_run(struct mhd_h2_stream *s)
 {
     struct MHD_Connection *c = &s->c;
-    struct mhd_request *rq = &c->rq;
+    struct mhd_request *rq = &c->busy->rq;
     size_t zero = 0, given;
     while (!c->item.suspended && !s->finished && !s->busy) {
         switch (c->state) {
         case CONN_FIRST_CALL:
-            if (c->tx.resp == NULL || s->call_done) {
+            if (c->busy->tx.resp == NULL || s->call_done) {
                 if (call(s, CALL_FIRST, NULL, &zero, &given) != CALLED)
                     return;
-                if (c->tx.resp == NULL && c->item.suspended)
+                if (c->busy->tx.resp == NULL && c->item.suspended)
                     return;
             }
-            if (c->tx.resp != NULL) {
+            if (c->busy->tx.resp != NULL) {
                 rq->early_response = true;
                 submit(s);
                 return;
@@ -529,10 +529,10 @@ void mhd_h2_stream_run(struct mhd_h2_stream *s)
             mhd_conn_set_state(c, CONN_FINAL_CALL);
             break;
         case CONN_FINAL_CALL:
-            if ((c->tx.resp == NULL || s->call_done) &&
+            if ((c->busy->tx.resp == NULL || s->call_done) &&
                 call(s, CALL_FINAL, NULL, &zero, &given) != CALLED)
                 return;
-            if (c->tx.resp != NULL) {
+            if (c->busy->tx.resp != NULL) {
                 submit(s);
                 return;
             }
@@ -572,9 +572,9 @@ static void stream_close(struct MHD_Connection *c, enum MHD_RequestTerminationCo
     if (s->finished || c->state == CONN_CLOSED)
         return;
     mhd_conn_notify_completed(c, why);
-    if (c->tx.resp != NULL) {
-        mhd_response_unref(c->tx.resp);
-        c->tx.resp = NULL;
+    if (c->busy->tx.resp != NULL) {
+        mhd_response_unref(c->busy->tx.resp);
+        c->busy->tx.resp = NULL;
     }
     c->state = CONN_CLOSED;
     mhd_h2_reset(s->h, s->id, NGHTTP2_INTERNAL_ERROR);

@@ -27,15 +27,16 @@ struct mhd_poll_item {
     unsigned int interest; /* MHD_POLL_IN / _OUT, plus _EDGE */
     int index;             /* slot in a level backend's arrays, -1 if not registered */
     bool registered;
+    /* io_uring: whether the ring moves the item's bytes itself (a
+     * connection whose transport is mhd_transport_uring) instead of
+     * polling it, and the backend's state for this item while registered
+     * (aux). */
+    bool ring_io;
     /* Called by the worker with the events of this item: a connection's
      * socket, the relay's second one. NULL only for the worker's own items
      * (listen socket, wake-up), which it handles itself. */
     void (*on_ready)(struct mhd_poll_item *it, unsigned int events);
-    /* io_uring: the backend's state for this item while registered, and
-     * whether the ring moves the item's bytes itself (a connection whose
-     * transport is mhd_transport_uring) instead of polling it. */
     void *aux;
-    bool ring_io;
 };
 
 struct mhd_poll_event {

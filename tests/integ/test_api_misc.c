@@ -1,8 +1,9 @@
 /* The rest of the core API through real requests: MHD_add_connection (with
  * and without a listen socket), IPv6 and dual stack, the URI-log and
- * unescape callbacks, values set by the application, connection info and
- * per-connection timeouts, suspend/resume from another thread, the accept
- * policy, and responses of every body kind. */
+ * unescape callbacks, values set by the application, connection info (kept
+ * from an idle connection too) and per-connection timeouts, suspend/resume
+ * from another thread, the accept policy, and responses of every body
+ * kind. */
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -103,6 +104,120 @@ static struct MHD_Response *body_for(const char *url)
     return NULL;
 }
 
+/* MHD_get_connection_info on a connection without a request (in the
+ * connection-started notification; idle between keep-alive requests): the
+ * answers the application keeps stay valid, in their own slots, for the
+ * connection's life; what belongs to a request is absent. */
+struct info_record {
+    const union MHD_ConnectionInfo *addr, *daemon, *fd, *timeout;
+    int family;
+    int sock;
+    struct MHD_Daemon *d;
+};
+static atomic_int info_bad;
+static atomic_int info_started;
+static atomic_int info_closed;
+
+/* The kept answers still say what they said when taken. */
+static bool info_intact(const struct info_record *ir)
+{
+    return ir->addr != NULL && ir->daemon != NULL && ir->fd != NULL && ir->timeout != NULL &&
+           ir->addr->client_addr->sa_family == ir->family && ir->fd->connect_fd == ir->sock &&
+           ir->daemon->daemon == ir->d;
+}
+
+/* ... and a call now answers in the same slot. */
+static bool info_same_slots(struct MHD_Connection *c, const struct info_record *ir)
+{
+    return MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS) == ir->addr &&
+           MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD) == ir->fd &&
+           MHD_get_connection_info(c, MHD_CONNECTION_INFO_DAEMON) == ir->daemon &&
+           MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_TIMEOUT) == ir->timeout;
+}
+
+/* Nothing of a request while there is none. */
+static bool info_no_request(struct MHD_Connection *c)
+{
+    return MHD_get_connection_info(c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE) == NULL &&
+           MHD_get_connection_info(c, MHD_CONNECTION_INFO_HTTP_STATUS) == NULL &&
+           MHD_get_connection_info(c, (enum MHD_ConnectionInfoType)12) == NULL &&
+           MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host") == NULL &&
+           MHD_get_connection_values(c, MHD_HEADER_KIND, NULL, NULL) == 0 &&
+           MHD_set_connection_value(c, MHD_HEADER_KIND, "X-Idle", "no") == MHD_NO;
+}
+
+static void info_on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                               enum MHD_ConnectionNotificationCode code)
+{
+    (void)cls;
+    struct info_record *ir = *socket_context;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        ir = calloc(1, sizeof(*ir));
+        ir->addr = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        ir->daemon = MHD_get_connection_info(c, MHD_CONNECTION_INFO_DAEMON);
+        ir->fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        ir->timeout = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_TIMEOUT);
+        ir->family = ir->addr != NULL ? ir->addr->client_addr->sa_family : -1;
+        ir->sock = ir->fd != NULL ? ir->fd->connect_fd : -1;
+        ir->d = ir->daemon != NULL ? ir->daemon->daemon : NULL;
+        if (ir->family != AF_INET || ir->sock < 0 || ir->d == NULL || !info_intact(ir) ||
+            !info_no_request(c))
+            atomic_fetch_add(&info_bad, 1);
+        *socket_context = ir;
+        atomic_fetch_add(&info_started, 1);
+        return;
+    }
+    if (ir == NULL || !info_intact(ir) || !info_same_slots(c, ir))
+        atomic_fetch_add(&info_bad, 1);
+    free(ir);
+    *socket_context = NULL;
+    atomic_fetch_add(&info_closed, 1);
+}
+
+/* The answer to /idle-info: "ok" when the connection's record (kept since
+ * it started; over HTTP/2 the request is a stream of its own and the
+ * record is its carrier's) is intact and the request's own answers are
+ * there, each in its slot. */
+static struct MHD_Response *idle_info_reply(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ctx =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    const struct info_record *ir = ctx != NULL ? ctx->socket_context : NULL;
+    const union MHD_ConnectionInfo *hs =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    const union MHD_ConnectionInfo *addr =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const char *verdict = "ok";
+    if (ir == NULL || !info_intact(ir))
+        verdict = "record";
+    else if (hs == NULL || hs->header_size == 0)
+        verdict = "header-size";
+    else if (addr == NULL || addr->client_addr->sa_family != ir->family ||
+             MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS) != addr ||
+             MHD_get_connection_info(c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE) != hs)
+        verdict = "slots";
+    return MHD_create_response_from_buffer_copy(strlen(verdict), verdict);
+}
+
+/* Three requests on one keep-alive connection, idle in between. */
+static void test_idle_info(uint16_t port)
+{
+    CURL *curl = curl_easy_init();
+    for (int i = 0; i < 3; i++) {
+        struct tc_request rq = {.path = "/idle-info"};
+        struct tc_reply r;
+        tc_perform(curl, port, &rq, &r);
+        CHECK_EQ_INT(r.status, 200);
+        CHECK_MSG(r.body != NULL && strcmp(r.body, "ok") == 0, "request %d: %s", i,
+                  r.body ? r.body : "(none)");
+        if (i > 0)
+            CHECK_EQ_INT(r.connects, 0); /* the same connection */
+        tc_reply_free(&r);
+        usleep(20000);
+    }
+    curl_easy_cleanup(curl);
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
                                const char *method, const char *version, const char *upload_data,
                                size_t *upload_data_size, void **req_cls)
@@ -127,7 +242,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         MHD_suspend_connection(c);
         return MHD_YES;
     }
-    struct MHD_Response *r = body_for(url);
+    struct MHD_Response *r =
+        strcasecmp(url, "/idle-info") == 0 ? idle_info_reply(c) : body_for(url);
     if (r == NULL) {
         MHD_set_connection_value(c, MHD_HEADER_KIND, "X-Added", "by-app");
         const char *added = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "x-added");
@@ -157,8 +273,12 @@ static void test_callbacks(enum ts_mode mode)
         {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)uri_log, NULL},
         {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)upper_unescape, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, 20, NULL},
+        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)info_on_connection, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
+    atomic_store(&info_bad, 0);
+    atomic_store(&info_started, 0);
+    atomic_store(&info_closed, 0);
     if (!ts_start(&ts, mode, MHD_ALLOW_SUSPEND_RESUME, handler, NULL, opts)) {
         CHECK(0);
         return;
@@ -194,7 +314,12 @@ static void test_callbacks(enum ts_mode mode)
         CHECK(tc_header(&r, k ? "Content-Length" : "Transfer-Encoding", v, sizeof(v)));
         tc_reply_free(&r);
     }
+    test_idle_info(ts.port);
     ts_stop(&ts);
+    /* Every connection above was looked at idle, and again when it closed. */
+    CHECK(atomic_load(&info_started) >= 7);
+    CHECK_EQ_INT(atomic_load(&info_closed), atomic_load(&info_started));
+    CHECK_EQ_INT(atomic_load(&info_bad), 0);
 }
 
 struct resumer {
