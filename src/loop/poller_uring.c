@@ -38,7 +38,7 @@
 #define UR_BGID 7
 #define UR_NBUFS 512u      /* provided receive buffers, a power of two */
 #define UR_BUFSZ 2048u     /* each */
-#define UR_QIN 4u          /* received buffers a connection holds inline */
+#define UR_QIN 2u          /* received buffers a connection holds inline */
 #define UR_QSTOP 32u       /* beyond this, its receive is cancelled until read */
 #define UR_SEND_MAX 16384u /* replies up to this size are copied and queued */
 #define UR_NSBUF 64u       /* send buffers of a ring (replies queued at once) */
@@ -55,29 +55,41 @@ struct ur_ring;
 struct ur_item {
     struct mhd_poll_item *item; /* NULL once removed */
     struct ur_ring *r;
-    int fd;
-    unsigned int inflight; /* requests in the kernel that name this state */
-    unsigned int pending;  /* events gathered for the next report */
-    bool listed;
-    bool settled; /* reads no more (upgrade) */
     struct ur_item *next_ev;
     struct ur_item *all_prev, *all_next; /* every state of the ring */
-    unsigned int last_gen;               /* generation of the last SQE naming fd */
-    unsigned int poll_mask;
-    bool poll_armed;
-    /* ring I/O connections */
-    bool recv_armed, recv_stopping, pollout_armed, eof;
-    int err;
-    /* Received buffers not read yet, in order: a ring of qcap entries,
-     * inline up to UR_QIN, then on the heap (back inline once empty). */
-    struct ur_rx {
-        uint16_t bid, len;
-    } qin[UR_QIN], *q;
-    uint16_t qcap, qhead, qcount, qoff;
-    bool send_busy;
-    uint32_t send_len;
     struct ur_sbuf *sbuf;
+    /* Received buffers not read yet, in order: a ring of qcap entries,
+     * inline while qcap is UR_QIN, on the heap when it grew (back inline
+     * once empty); ur_q() gives the one in use. */
+    union {
+        struct ur_rx {
+            uint16_t bid, len;
+        } in[UR_QIN];
+        struct ur_rx *heap;
+    } q;
+    int fd;
+    unsigned int last_gen; /* generation of the last SQE naming fd */
+    uint16_t inflight;     /* requests in the kernel that name this state */
+    uint16_t err;          /* errno of a failed ring operation, 0 if none */
+    uint16_t send_len;     /* bytes of the queued send (at most UR_SEND_MAX) */
+    uint16_t qcap, qhead, qcount, qoff;
+    uint8_t pending;   /* events gathered for the next report */
+    uint16_t poll_mask; /* poll(2) bits: POLLRDHUP is 0x2000 */
+    bool listed : 1;
+    bool settled : 1; /* reads no more (upgrade) */
+    bool poll_armed : 1;
+    /* ring I/O connections */
+    bool recv_armed : 1, recv_stopping : 1, pollout_armed : 1, eof : 1;
+    bool send_busy : 1;
 };
+/* An idle connection's cost: its state is one 96-byte malloc chunk
+ * (88 bytes asked), beside its struct MHD_Connection. */
+_Static_assert(sizeof(struct ur_item) <= 88, "ur_item outgrew its malloc chunk");
+
+static inline struct ur_rx *ur_q(struct ur_item *u)
+{
+    return u->qcap > UR_QIN ? u->q.heap : u->q.in;
+}
 
 struct ur_ring {
     struct io_uring ring;
@@ -127,7 +139,7 @@ static void note(struct ur_item *u, unsigned int ev)
 {
     if (ev == 0)
         return;
-    u->pending |= ev;
+    u->pending = (uint8_t)(u->pending | ev);
     if (u->listed)
         return;
     u->listed = true;
@@ -155,15 +167,16 @@ static bool q_push(struct ur_item *u, uint16_t bid, uint16_t len)
         struct ur_rx *n = malloc(cap * sizeof(*n));
         if (n == NULL)
             return false;
+        struct ur_rx *old = ur_q(u);
         for (unsigned int i = 0; i < u->qcount; i++)
-            n[i] = u->q[(u->qhead + i) & (u->qcap - 1u)];
-        if (u->q != u->qin)
-            free(u->q);
-        u->q = n;
+            n[i] = old[(u->qhead + i) & (u->qcap - 1u)];
+        if (u->qcap > UR_QIN)
+            free(old);
+        u->q.heap = n;
         u->qcap = (uint16_t)cap;
         u->qhead = 0;
     }
-    u->q[(u->qhead + u->qcount) & (u->qcap - 1u)] = (struct ur_rx){bid, len};
+    ur_q(u)[(u->qhead + u->qcount) & (u->qcap - 1u)] = (struct ur_rx){bid, len};
     u->qcount++;
     return true;
 }
@@ -171,13 +184,12 @@ static bool q_push(struct ur_item *u, uint16_t bid, uint16_t len)
 /* Takes the first buffer off the queue and gives it back to the ring. */
 static void q_pop(struct ur_ring *r, struct ur_item *u)
 {
-    recycle(r, u->q[u->qhead].bid);
+    recycle(r, ur_q(u)[u->qhead].bid);
     u->qhead = (uint16_t)((u->qhead + 1u) & (u->qcap - 1u));
     u->qcount--;
     u->qoff = 0;
-    if (u->qcount == 0 && u->q != u->qin) {
-        free(u->q);
-        u->q = u->qin;
+    if (u->qcount == 0 && u->qcap > UR_QIN) {
+        free(u->q.heap);
         u->qcap = UR_QIN;
         u->qhead = 0;
     }
@@ -188,8 +200,8 @@ static void free_item(struct ur_item *u)
     struct ur_ring *r = u->r;
     if (u->sbuf)
         put_sbuf(r, u->sbuf);
-    if (u->q != u->qin)
-        free(u->q);
+    if (u->qcap > UR_QIN)
+        free(u->q.heap);
     if (u->all_prev)
         u->all_prev->all_next = u->all_next;
     else
@@ -247,7 +259,7 @@ static bool arm_poll(struct ur_item *u, unsigned int mask)
         io_uring_prep_poll_add(sqe, u->fd, mask);
     io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)u | TAG_POLL);
     u->poll_armed = true;
-    u->poll_mask = mask;
+    u->poll_mask = (uint16_t)mask;
     u->inflight++;
     u->last_gen = u->r->gen;
     return true;
@@ -388,7 +400,6 @@ static bool ur_add(struct mhd_poller *p, struct mhd_poll_item *it)
     u->item = it;
     u->r = r;
     u->fd = it->fd;
-    u->q = u->qin;
     u->qcap = UR_QIN;
     u->last_gen = r->gen - 1;
     u->all_next = r->all;
@@ -438,7 +449,7 @@ static bool ur_modify(struct mhd_poller *p, struct mhd_poll_item *it)
     io_uring_prep_poll_update(sqe, (uint64_t)(uintptr_t)u | TAG_POLL,
                               (uint64_t)(uintptr_t)u | TAG_POLL, want, IORING_POLL_UPDATE_EVENTS);
     io_uring_sqe_set_data64(sqe, TAG_IGN);
-    u->poll_mask = want;
+    u->poll_mask = (uint16_t)want;
     return true;
 }
 
@@ -502,7 +513,7 @@ static void on_cqe(struct ur_ring *r, struct io_uring_cqe *cqe)
             if (it == NULL || !q_push(u, bid, (uint16_t)res)) {
                 recycle(r, bid);
                 if (it != NULL)
-                    u->err = ENOMEM;
+                    u->err = (uint16_t)ENOMEM;
             } else {
                 if (u->qcount >= UR_QSTOP && u->recv_armed && more && !u->recv_stopping) {
                     cancel(u, TAG_RECV);
@@ -516,7 +527,7 @@ static void on_cqe(struct ur_ring *r, struct io_uring_cqe *cqe)
             if (it)
                 note(u, MHD_POLL_IN | MHD_POLL_HUP);
         } else if (res < 0 && res != -ENOBUFS && res != -ECANCELED) {
-            u->err = -res;
+            u->err = (uint16_t)-res;
             if (it)
                 note(u, MHD_POLL_IN | MHD_POLL_ERR);
         }
@@ -533,7 +544,7 @@ static void on_cqe(struct ur_ring *r, struct io_uring_cqe *cqe)
             u->sbuf = NULL;
         }
         if (res < 0 || (uint32_t)res != u->send_len) {
-            u->err = res < 0 ? -res : EIO;
+            u->err = (uint16_t)(res < 0 ? -res : EIO);
             if (it)
                 note(u, MHD_POLL_IN | MHD_POLL_OUT | MHD_POLL_ERR);
         } else if (it && (it->interest & MHD_POLL_OUT)) {
@@ -676,7 +687,7 @@ static enum mhd_io ur_recv(struct mhd_xport *x, void *buf, size_t len, size_t *g
     size_t n = 0;
     char *out = buf;
     while (u->qcount && n < len) {
-        const struct ur_rx *e = &u->q[u->qhead];
+        const struct ur_rx *e = &ur_q(u)[u->qhead];
         size_t avail = (size_t)e->len - u->qoff;
         size_t take = avail < len - n ? avail : len - n;
         memcpy(out + n, r->bufs + (size_t)e->bid * UR_BUFSZ + u->qoff, take);
@@ -745,7 +756,7 @@ static enum mhd_io ur_writev(struct mhd_xport *x, const struct iovec *iov, int i
     io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)u | TAG_SEND);
     u->sbuf = s;
     u->send_busy = true;
-    u->send_len = (uint32_t)total;
+    u->send_len = (uint16_t)total;
     u->inflight++;
     u->last_gen = r->gen;
     *sent = total;
