@@ -124,6 +124,8 @@ void *mhd_h2_calloc(size_t n, size_t size);
 void *mhd_h2_realloc(void *p, size_t size);
 void mhd_h2_free(void *p);
 extern nghttp2_mem mhd_h2_mem;
+/* Frees blocks this thread keeps beyond a quarter of its cache. */
+void mhd_h2_trim_cache(void);
 
 /* Counts s in h->held (suspended or busy: no connection timeout). */
 void mhd_h2_hold(struct mhd_h2_stream *s, bool on);

@@ -484,6 +484,10 @@ static void session_process(struct MHD_Connection *c)
         mhd_free(h->out);
         h->out = NULL;
         h->out_len = h->out_sent = 0;
+        /* The thread is this connection's alone: what its last burst left
+         * in the thread's cache would wait for the next one. */
+        if (c->worker->kind == WORKER_TPC_CONN)
+            mhd_h2_trim_cache();
     }
     set_interest(h);
 }
