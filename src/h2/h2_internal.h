@@ -31,6 +31,11 @@ struct mhd_h2 {
     bool dead;          /* nghttp2 failed (out of memory, a flood): nothing more
                          * is asked of it; what h->out holds goes, then close */
     bool in_recv; /* inside nghttp2_session_mem_recv */
+    /* The stream of the header block being received (set when it begins,
+     * cleared when the stream closes): its fields need no lookup in
+     * nghttp2's stream map each. */
+    struct mhd_h2_stream *block_stream;
+    int32_t block_id;
 };
 
 /* One stream: the request object the application sees, and its HTTP/2

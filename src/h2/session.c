@@ -54,23 +54,35 @@ static struct mhd_h2_stream *stream_of(nghttp2_session *ng, int32_t id)
 static int on_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame, void *user)
 {
     struct mhd_h2 *h = user;
-    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
+    if (frame->hd.type != NGHTTP2_HEADERS)
         return 0;
+    h->block_id = frame->hd.stream_id;
+    if (frame->headers.cat != NGHTTP2_HCAT_REQUEST) {
+        h->block_stream = stream_of(ng, frame->hd.stream_id); /* trailers */
+        return 0;
+    }
     struct mhd_h2_stream *s = mhd_h2_stream_new(h, frame->hd.stream_id);
+    h->block_stream = s;
     if (s == NULL)
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* the stream is reset */
     nghttp2_session_set_stream_user_data(ng, frame->hd.stream_id, s);
     return 0;
 }
 
+/* The stream of a frame of the header block being received. */
+static struct mhd_h2_stream *block_stream_of(struct mhd_h2 *h, int32_t id)
+{
+    return id == h->block_id ? h->block_stream : stream_of(h->ng, id);
+}
+
 static int on_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint8_t *name,
                      size_t name_len, const uint8_t *value, size_t value_len, uint8_t flags,
                      void *user)
 {
-    (void)flags, (void)user;
+    (void)ng, (void)flags;
     if (frame->hd.type != NGHTTP2_HEADERS)
         return 0;
-    struct mhd_h2_stream *s = stream_of(ng, frame->hd.stream_id);
+    struct mhd_h2_stream *s = block_stream_of(user, frame->hd.stream_id);
     if (s == NULL)
         return 0;
     return mhd_h2_stream_field(s, name, name_len, value, value_len);
@@ -79,7 +91,10 @@ static int on_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint
 static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *user)
 {
     struct mhd_h2 *h = user;
-    struct mhd_h2_stream *s = frame->hd.stream_id ? stream_of(ng, frame->hd.stream_id) : NULL;
+    int32_t id = frame->hd.stream_id;
+    struct mhd_h2_stream *s = id == 0                             ? NULL
+                              : frame->hd.type == NGHTTP2_HEADERS ? block_stream_of(h, id)
+                                                                  : stream_of(ng, id);
     bool end = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
     switch (frame->hd.type) {
     case NGHTTP2_HEADERS:

@@ -403,9 +403,15 @@ void mhd_h2_stream_closed(struct mhd_h2_stream *s, uint32_t error_code)
         c->item.in_ready = false;
     }
     mhd_backoff_reset(&c->item);
-    mhd_worker_cancel_resume(c->worker, &c->item);
+    /* Only MHD_resume_connection posts a stream's resume, and only with
+     * MHD_ALLOW_SUSPEND_RESUME: without it there is none to cancel, nor
+     * the worker's lock to take for it. */
+    if (c->cfg->flags & MHD_ALLOW_SUSPEND_RESUME)
+        mhd_worker_cancel_resume(c->worker, &c->item);
     c->state = CONN_CLOSED;
     nghttp2_session_set_stream_user_data(h->ng, s->id, NULL);
+    if (h->block_stream == s)
+        h->block_stream = NULL;
 }
 
 /* ---- the application's side ----------------------------------------------- */
