@@ -129,8 +129,13 @@ void *mhd_h2_calloc(size_t n, size_t size);
 void *mhd_h2_realloc(void *p, size_t size);
 void mhd_h2_free(void *p);
 extern nghttp2_mem mhd_h2_mem;
-/* Frees blocks this thread keeps beyond a quarter of its cache. */
+/* Frees blocks this thread keeps beyond a quarter of its cache, and its
+ * spare output buffer. */
 void mhd_h2_trim_cache(void);
+/* A connection's output buffer (OUT_CAP bytes or more, session.c): the
+ * thread's spare one, or a new one; _give() keeps one spare per thread. */
+void *mhd_h2_out_take(size_t size);
+void mhd_h2_out_give(void *p);
 
 /* Counts s in h->held (suspended or busy: no connection timeout). */
 void mhd_h2_hold(struct mhd_h2_stream *s, bool on);

@@ -61,6 +61,11 @@ struct cache {
     struct free_block *lists[CLASSES];
     size_t bytes;
     bool registered;
+    /* One output buffer of a connection that went idle (mhd_h2_out_give):
+     * the next connection with output takes it, instead of a 64 KiB
+     * malloc, and a free that made malloc consolidate its small blocks,
+     * per burst of streams. */
+    void *spare_out;
 };
 
 static _Thread_local struct cache cache;
@@ -79,6 +84,8 @@ static void drop_cache(void *arg)
         }
     }
     k->bytes = 0;
+    mhd_free(k->spare_out);
+    k->spare_out = NULL;
 }
 
 void mhd_h2_release_cache(void)
@@ -88,6 +95,8 @@ void mhd_h2_release_cache(void)
 
 void mhd_h2_trim_cache(void)
 {
+    mhd_free(cache.spare_out);
+    cache.spare_out = NULL;
     for (unsigned int i = CLASSES; i-- > 0 && cache.bytes > IDLE_BYTES;) {
         struct free_block *b;
         while (cache.bytes > IDLE_BYTES && (b = cache.lists[i]) != NULL) {
@@ -110,10 +119,25 @@ static size_t class_size(unsigned int cls)
 
 static unsigned int class_of(size_t size)
 {
-    unsigned int cls = 0;
-    while (cls < CLASSES && class_size(cls) < size)
-        cls++;
+    if (size <= ((size_t)1 << MIN_SHIFT))
+        return 0;
+    /* The bits of size - 1, less those of the smallest class. */
+    unsigned int cls = (unsigned int)(sizeof(unsigned long) * 8) -
+                       (unsigned int)__builtin_clzl((unsigned long)(size - 1)) - MIN_SHIFT;
     return cls < CLASSES ? cls : LARGE;
+}
+
+/* Whether this thread's cache is freed at its exit (registered on the
+ * first block it keeps). */
+static bool registered(void)
+{
+    if (!cache.registered) {
+        pthread_once(&key_once, make_key);
+        if (!key_ready || pthread_setspecific(cache_key, &cache) != 0)
+            return false;
+        cache.registered = true;
+    }
+    return true;
 }
 
 void *mhd_h2_alloc(size_t size)
@@ -145,14 +169,9 @@ void mhd_h2_free(void *p)
         mhd_free(h);
         return;
     }
-    if (!cache.registered) {
-        /* The first block kept by this thread: freed at its exit. */
-        pthread_once(&key_once, make_key);
-        if (!key_ready || pthread_setspecific(cache_key, &cache) != 0) {
-            mhd_free(h);
-            return;
-        }
-        cache.registered = true;
+    if (!registered()) {
+        mhd_free(h);
+        return;
     }
     struct free_block *b = p;
     b->next = cache.lists[cls];
@@ -190,6 +209,23 @@ void *mhd_h2_realloc(void *p, size_t size)
         mhd_h2_free(p);
     }
     return q;
+}
+
+void *mhd_h2_out_take(size_t size)
+{
+    void *p = cache.spare_out;
+    if (p == NULL)
+        return mhd_alloc(size);
+    cache.spare_out = NULL;
+    return p;
+}
+
+void mhd_h2_out_give(void *p)
+{
+    if (p == NULL || CACHE_BYTES == 0 || cache.spare_out != NULL || !registered())
+        mhd_free(p);
+    else
+        cache.spare_out = p;
 }
 
 /* nghttp2's allocator interface. */

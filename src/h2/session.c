@@ -254,7 +254,7 @@ enum flush_result { FLUSH_DONE, FLUSH_BLOCKED, FLUSH_PROGRESS, FLUSH_FAILED };
 /* Gathers what nghttp2 has queued into h->out. False on a fatal error. */
 static bool gather(struct mhd_h2 *h)
 {
-    if (h->out == NULL && (h->out = mhd_alloc(OUT_CAP)) == NULL)
+    if (h->out == NULL && (h->out = mhd_h2_out_take(OUT_CAP)) == NULL)
         return false;
     while (h->out_len + FRAME_MAX <= OUT_CAP) {
         const uint8_t *p;
@@ -496,7 +496,7 @@ static void session_process(struct MHD_Connection *c)
     if (idle_out && h->live == 0 && c->mem != NULL) {
         /* Nothing in flight: the connection waits in the least memory. */
         mhd_conn_pool_give(c);
-        mhd_free(h->out);
+        mhd_h2_out_give(h->out);
         h->out = NULL;
         h->out_len = h->out_sent = 0;
         /* The thread is this connection's alone: what its last burst left
@@ -600,7 +600,7 @@ static void session_release(struct MHD_Connection *c)
     while ((k = mhd_list_first(&h->streams)) != NULL)
         mhd_h2_stream_free(mhd_container_of(k, struct mhd_h2_stream, c.item.link));
     nghttp2_session_del(h->ng);
-    mhd_free(h->out);
+    mhd_h2_out_give(h->out);
     mhd_free(h);
     c->proto_state = NULL;
 }
