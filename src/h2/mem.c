@@ -127,17 +127,20 @@ static unsigned int class_of(size_t size)
     return cls < CLASSES ? cls : LARGE;
 }
 
+static bool register_cache(void)
+{
+    pthread_once(&key_once, make_key);
+    if (!key_ready || pthread_setspecific(cache_key, &cache) != 0)
+        return false;
+    cache.registered = true;
+    return true;
+}
+
 /* Whether this thread's cache is freed at its exit (registered on the
  * first block it keeps). */
-static bool registered(void)
+static inline bool registered(void)
 {
-    if (!cache.registered) {
-        pthread_once(&key_once, make_key);
-        if (!key_ready || pthread_setspecific(cache_key, &cache) != 0)
-            return false;
-        cache.registered = true;
-    }
-    return true;
+    return cache.registered || register_cache();
 }
 
 void *mhd_h2_alloc(size_t size)
