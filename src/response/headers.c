@@ -68,26 +68,23 @@ static void replace_header(struct MHD_Response *r, struct mhd_rheader *old, stru
     mhd_free(old);
 }
 
-static bool valid_name(const char *s)
+/* The length of a field name, or 0 when it is not one (empty, or with
+ * whitespace or a colon). strcspn scans many bytes at a time. */
+static size_t valid_name(const char *s)
 {
-    if (s == NULL || *s == '\0')
-        return false;
-    for (; *s; s++) {
-        if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n' || *s == ':')
-            return false;
-    }
-    return true;
+    if (s == NULL)
+        return 0;
+    size_t len = strcspn(s, " \t\r\n:");
+    return s[len] == '\0' ? len : 0;
 }
 
-static bool valid_value(const char *s)
+/* Whether a field value has no line break; its length in *len. */
+static bool valid_value(const char *s, size_t *len)
 {
     if (s == NULL)
         return false;
-    for (; *s; s++) {
-        if (*s == '\r' || *s == '\n')
-            return false;
-    }
-    return true;
+    *len = strcspn(s, "\r\n");
+    return s[*len] == '\0';
 }
 
 /* ---- Connection: one merged, normalised token list ---------------------- */
@@ -291,16 +288,16 @@ static enum MHD_Result add_special(struct MHD_Response *r, const char *name, siz
 static enum MHD_Result add_entry(struct MHD_Response *r, enum MHD_ValueKind kind, const char *name,
                                  const char *value)
 {
-    if (r == NULL || !valid_name(name) || !valid_value(value))
+    size_t name_len = valid_name(name), value_len;
+    if (r == NULL || name_len == 0 || !valid_value(value, &value_len))
         return MHD_NO;
-    size_t name_len = strlen(name);
     enum MHD_Result res = MHD_YES;
     pthread_mutex_lock(&r->lock);
     bool handled = false;
     if (kind == MHD_HEADER_KIND)
         res = add_special(r, name, name_len, value, &handled);
     if (res == MHD_YES && !handled) {
-        struct mhd_rheader *h = header_new(kind, name, name_len, value, strlen(value));
+        struct mhd_rheader *h = header_new(kind, name, name_len, value, value_len);
         if (h == NULL) {
             res = MHD_NO;
         } else {
