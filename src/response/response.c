@@ -55,7 +55,7 @@ static void free_headers(struct MHD_Response *r)
     struct mhd_rheader *h = r->headers;
     while (h != NULL) {
         struct mhd_rheader *next = h->next;
-        mhd_free(h);
+        mhd_rheader_free(r, h);
         h = next;
     }
     r->headers = NULL;
