@@ -31,6 +31,11 @@ struct mhd_h2 {
     bool dead;          /* nghttp2 failed (out of memory, a flood): nothing more
                          * is asked of it; what h->out holds goes, then close */
     bool in_recv; /* inside nghttp2_session_mem_recv */
+    /* The stream of the header block being received (set when it begins,
+     * cleared when the stream closes): its fields need no lookup in
+     * nghttp2's stream map each. */
+    struct mhd_h2_stream *block_stream;
+    int32_t block_id;
 };
 
 /* One stream: the request object the application sees, and its HTTP/2
@@ -124,6 +129,13 @@ void *mhd_h2_calloc(size_t n, size_t size);
 void *mhd_h2_realloc(void *p, size_t size);
 void mhd_h2_free(void *p);
 extern nghttp2_mem mhd_h2_mem;
+/* Frees blocks this thread keeps beyond a quarter of its cache, and its
+ * spare output buffer. */
+void mhd_h2_trim_cache(void);
+/* A connection's output buffer (OUT_CAP bytes or more, session.c): the
+ * thread's spare one, or a new one; _give() keeps one spare per thread. */
+void *mhd_h2_out_take(size_t size);
+void mhd_h2_out_give(void *p);
 
 /* Counts s in h->held (suspended or busy: no connection timeout). */
 void mhd_h2_hold(struct mhd_h2_stream *s, bool on);

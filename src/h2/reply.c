@@ -80,16 +80,6 @@ static int count_fields(const struct MHD_Response *r)
     return n;
 }
 
-/* The bytes a field list takes as an HTTP/1.1 head would ("Name: value"
- * and its line end), to bound it by the connection's memory alike. */
-static size_t list_size(const nghttp2_nv *list, int n)
-{
-    size_t size = 0;
-    for (int i = 0; i < n; i++)
-        size += list[i].namelen + list[i].valuelen + 4;
-    return size;
-}
-
 /* ---- the body ---------------------------------------------------------------- */
 
 static size_t copy_iovec(struct MHD_Connection *c, uint8_t *dst, size_t max)
@@ -213,6 +203,34 @@ static bool bodyless_status(unsigned int code)
     return code < 200 || code == 204 || code == 304;
 }
 
+/* The reply's field list: nghttp2 copies none of our own fields and none
+ * of the response's names (NO_COPY), so what these point to must last
+ * until the HEADERS frame is sent or given up, which happens before the
+ * stream closes: literals, and copies in the stream's pool, which is given
+ * back only after the stream closed. The response's fields are copied, as
+ * the application may change a queued response: the names in lower case
+ * (HTTP/2 wants them so, and nghttp2 leaves that to us for names it does
+ * not copy), short values by us, longer ones by nghttp2, so a long value
+ * does not take the stream's memory twice (the reply is bounded by it). */
+#define NO_COPY (NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE)
+#define VALUE_COPY_MAX 64u
+
+static nghttp2_nv nv_kept(const char *name, size_t name_len, const char *value, size_t value_len)
+{
+    nghttp2_nv x = {(uint8_t *)(uintptr_t)name, (uint8_t *)(uintptr_t)value, name_len, value_len,
+                    NO_COPY};
+    return x;
+}
+
+/* Copies `len` bytes of a field name to `dst` in lower case. */
+static void copy_lower(char *dst, const char *name, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        dst[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] | 0x20 : name[i]);
+}
+
+#define LEN_ROOM 24u
+
 bool mhd_h2_submit_reply(struct mhd_h2_stream *s)
 {
     struct MHD_Connection *c = &s->c;
@@ -222,23 +240,46 @@ bool mhd_h2_submit_reply(struct mhd_h2_stream *s)
     pthread_mutex_lock(&r->lock);
     int cap = count_fields(r) + 3;
     nghttp2_nv *list = mhd_conn_pool_alloc(c, sizeof(nghttp2_nv) * (size_t)cap);
-    char *st = mhd_conn_pool_alloc(c, 4);
-    char *len = mhd_conn_pool_alloc(c, 24);
-    int n = 0;
-    if (list != NULL && st != NULL && len != NULL) {
+    /* The status and the length, in one block. */
+    char *st = mhd_conn_pool_alloc(c, 4 + LEN_ROOM);
+    int n = -1;
+    size_t bytes = 0, size = 0;
+    if (list != NULL && st != NULL) {
         st[0] = (char)('0' + status / 100 % 10);
         st[1] = (char)('0' + status / 10 % 10);
         st[2] = (char)('0' + status % 10);
-        list[n++] = nv((const uint8_t *)":status", 7, st, 3);
-        int k = fields(c, r, MHD_HEADER_KIND, list + n, cap - 3);
-        n = k < 0 ? -1 : n + k;
-    } else {
-        n = -1;
+        list[0] = nv_kept(":status", 7, st, 3);
+        n = 1;
+        size = 7 + 3 + 4;
+        for (struct mhd_rheader *f = r->headers; f != NULL && n < cap - 2; f = f->next) {
+            if (f->kind != MHD_HEADER_KIND || connection_specific(f->name, f->name_len))
+                continue;
+            /* For now the fields of the response; copied below. */
+            list[n++] = nv_kept(f->name, f->name_len, f->value, f->value_len);
+            bytes += f->name_len + (f->value_len <= VALUE_COPY_MAX ? f->value_len : 0);
+            size += f->name_len + f->value_len + 4;
+        }
     }
-    pthread_mutex_unlock(&r->lock);
     /* The reply's fields are bounded by the connection's memory, as an
      * HTTP/1.1 head is: a reply that does not fit gets 500 instead. */
-    if (n < 0 || list_size(list, n) > mhd_conn_pool_free_space(c)) {
+    char *p =
+        n >= 0 && size <= mhd_conn_pool_free_space(c) ? mhd_conn_pool_alloc(c, bytes + 1) : NULL;
+    if (p != NULL) {
+        for (int i = 1; i < n; i++) {
+            copy_lower(p, (const char *)list[i].name, list[i].namelen);
+            list[i].name = (uint8_t *)p;
+            p += list[i].namelen;
+            if (list[i].valuelen > VALUE_COPY_MAX) {
+                list[i].flags = NGHTTP2_NV_FLAG_NO_COPY_NAME;
+                continue;
+            }
+            memcpy(p, list[i].value, list[i].valuelen);
+            list[i].value = (uint8_t *)p;
+            p += list[i].valuelen;
+        }
+    }
+    pthread_mutex_unlock(&r->lock);
+    if (p == NULL) {
         if (c->busy->rq.error_reply)
             return false;
         mhd_cfg_log(c->cfg, "The reply does not fit in the connection's memory");
@@ -249,13 +290,18 @@ bool mhd_h2_submit_reply(struct mhd_h2_stream *s)
         return c->busy->tx.resp != NULL && mhd_h2_submit_reply(s);
     }
     if (!r->app_date) {
+        /* The worker's own string, which lasts as long as the worker and
+         * changes only on the worker's thread, in place (IMF-fixdate has
+         * a fixed length): the frame, made there too, has the date of
+         * when it is made. */
         const char *date = mhd_worker_date(c->worker);
-        list[n++] = nv((const uint8_t *)"date", 4, date, strlen(date));
+        list[n++] = nv_kept("date", 4, date, strlen(date));
     }
     if (r->size != MHD_SIZE_UNKNOWN && !r->force_chunked && !r->app_content_length &&
         !bodyless_status(status)) {
+        char *len = st + 4;
         size_t l = mhd_http_decimal(len, r->size);
-        list[n++] = nv((const uint8_t *)"content-length", 14, len, l);
+        list[n++] = nv_kept("content-length", 14, len, l);
     }
     c->busy->tx.body_pos = 0;
     c->busy->tx.iov_idx = 0;
@@ -277,7 +323,7 @@ bool mhd_h2_submit_reply(struct mhd_h2_stream *s)
 bool mhd_h2_submit_continue(struct mhd_h2_stream *s)
 {
     static const char hundred[] = "100";
-    nghttp2_nv list[] = {nv((const uint8_t *)":status", 7, hundred, 3)};
+    nghttp2_nv list[] = {nv_kept(":status", 7, hundred, 3)};
     if (nghttp2_submit_headers(s->h->ng, NGHTTP2_FLAG_NONE, s->id, NULL, list, 1, NULL) != 0)
         return false;
     mhd_h2_flush_later(s->h);

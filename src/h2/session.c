@@ -54,23 +54,35 @@ static struct mhd_h2_stream *stream_of(nghttp2_session *ng, int32_t id)
 static int on_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame, void *user)
 {
     struct mhd_h2 *h = user;
-    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
+    if (frame->hd.type != NGHTTP2_HEADERS)
         return 0;
+    h->block_id = frame->hd.stream_id;
+    if (frame->headers.cat != NGHTTP2_HCAT_REQUEST) {
+        h->block_stream = stream_of(ng, frame->hd.stream_id); /* trailers */
+        return 0;
+    }
     struct mhd_h2_stream *s = mhd_h2_stream_new(h, frame->hd.stream_id);
+    h->block_stream = s;
     if (s == NULL)
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* the stream is reset */
     nghttp2_session_set_stream_user_data(ng, frame->hd.stream_id, s);
     return 0;
 }
 
+/* The stream of a frame of the header block being received. */
+static struct mhd_h2_stream *block_stream_of(struct mhd_h2 *h, int32_t id)
+{
+    return id == h->block_id ? h->block_stream : stream_of(h->ng, id);
+}
+
 static int on_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint8_t *name,
                      size_t name_len, const uint8_t *value, size_t value_len, uint8_t flags,
                      void *user)
 {
-    (void)flags, (void)user;
+    (void)ng, (void)flags;
     if (frame->hd.type != NGHTTP2_HEADERS)
         return 0;
-    struct mhd_h2_stream *s = stream_of(ng, frame->hd.stream_id);
+    struct mhd_h2_stream *s = block_stream_of(user, frame->hd.stream_id);
     if (s == NULL)
         return 0;
     return mhd_h2_stream_field(s, name, name_len, value, value_len);
@@ -79,7 +91,10 @@ static int on_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint
 static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *user)
 {
     struct mhd_h2 *h = user;
-    struct mhd_h2_stream *s = frame->hd.stream_id ? stream_of(ng, frame->hd.stream_id) : NULL;
+    int32_t id = frame->hd.stream_id;
+    struct mhd_h2_stream *s = id == 0                             ? NULL
+                              : frame->hd.type == NGHTTP2_HEADERS ? block_stream_of(h, id)
+                                                                  : stream_of(ng, id);
     bool end = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
     switch (frame->hd.type) {
     case NGHTTP2_HEADERS:
@@ -239,7 +254,7 @@ enum flush_result { FLUSH_DONE, FLUSH_BLOCKED, FLUSH_PROGRESS, FLUSH_FAILED };
 /* Gathers what nghttp2 has queued into h->out. False on a fatal error. */
 static bool gather(struct mhd_h2 *h)
 {
-    if (h->out == NULL && (h->out = mhd_alloc(OUT_CAP)) == NULL)
+    if (h->out == NULL && (h->out = mhd_h2_out_take(OUT_CAP)) == NULL)
         return false;
     while (h->out_len + FRAME_MAX <= OUT_CAP) {
         const uint8_t *p;
@@ -481,9 +496,13 @@ static void session_process(struct MHD_Connection *c)
     if (idle_out && h->live == 0 && c->mem != NULL) {
         /* Nothing in flight: the connection waits in the least memory. */
         mhd_conn_pool_give(c);
-        mhd_free(h->out);
+        mhd_h2_out_give(h->out);
         h->out = NULL;
         h->out_len = h->out_sent = 0;
+        /* The thread is this connection's alone: what its last burst left
+         * in the thread's cache would wait for the next one. */
+        if (c->worker->kind == WORKER_TPC_CONN)
+            mhd_h2_trim_cache();
     }
     set_interest(h);
 }
@@ -581,7 +600,7 @@ static void session_release(struct MHD_Connection *c)
     while ((k = mhd_list_first(&h->streams)) != NULL)
         mhd_h2_stream_free(mhd_container_of(k, struct mhd_h2_stream, c.item.link));
     nghttp2_session_del(h->ng);
-    mhd_free(h->out);
+    mhd_h2_out_give(h->out);
     mhd_free(h);
     c->proto_state = NULL;
 }

@@ -143,12 +143,14 @@ int mhd_h2_stream_field(struct mhd_h2_stream *s, const uint8_t *name, size_t nam
     /* Whitespace around a value reaches here only at negative discipline
      * levels (nghttp2 refuses it otherwise, RFC 9113 8.2.1): trimmed, as
      * HTTP/1.1 trims it. */
-    while (value_len > 0 && (value[0] == ' ' || value[0] == '\t')) {
-        value++;
-        value_len--;
+    if (c->cfg->discipline < 0) {
+        while (value_len > 0 && (value[0] == ' ' || value[0] == '\t')) {
+            value++;
+            value_len--;
+        }
+        while (value_len > 0 && (value[value_len - 1] == ' ' || value[value_len - 1] == '\t'))
+            value_len--;
     }
-    while (value_len > 0 && (value[value_len - 1] == ' ' || value[value_len - 1] == '\t'))
-        value_len--;
     s->head_bytes += name_len + value_len + 32;
     if (s->headers_done) {
         /* Trailers: the application sees them as footers. */
@@ -403,9 +405,15 @@ void mhd_h2_stream_closed(struct mhd_h2_stream *s, uint32_t error_code)
         c->item.in_ready = false;
     }
     mhd_backoff_reset(&c->item);
-    mhd_worker_cancel_resume(c->worker, &c->item);
+    /* Only MHD_resume_connection posts a stream's resume, and only with
+     * MHD_ALLOW_SUSPEND_RESUME: without it there is none to cancel, nor
+     * the worker's lock to take for it. */
+    if (c->cfg->flags & MHD_ALLOW_SUSPEND_RESUME)
+        mhd_worker_cancel_resume(c->worker, &c->item);
     c->state = CONN_CLOSED;
     nghttp2_session_set_stream_user_data(h->ng, s->id, NULL);
+    if (h->block_stream == s)
+        h->block_stream = NULL;
 }
 
 /* ---- the application's side ----------------------------------------------- */

@@ -18,12 +18,11 @@ static bool name_is(const char *name, size_t len, const char *lit)
     return len == n && mhd_http_str_eq_nocase(name, lit, n);
 }
 
-static struct mhd_rheader *header_new(enum MHD_ValueKind kind, const char *name, size_t name_len,
-                                      const char *value, size_t value_len)
+/* Fills the entry `h` (with room for both strings after it). */
+static struct mhd_rheader *header_fill(struct mhd_rheader *h, enum MHD_ValueKind kind,
+                                       const char *name, size_t name_len, const char *value,
+                                       size_t value_len)
 {
-    struct mhd_rheader *h = mhd_alloc(sizeof(*h) + name_len + 1 + value_len + 1);
-    if (h == NULL)
-        return NULL;
     h->next = NULL;
     h->kind = kind;
     h->name = (char *)(h + 1);
@@ -35,6 +34,29 @@ static struct mhd_rheader *header_new(enum MHD_ValueKind kind, const char *name,
     memcpy(h->value, value, value_len);
     h->value[value_len] = '\0';
     return h;
+}
+
+static struct mhd_rheader *header_new(enum MHD_ValueKind kind, const char *name, size_t name_len,
+                                      const char *value, size_t value_len)
+{
+    struct mhd_rheader *h = mhd_alloc(sizeof(*h) + name_len + 1 + value_len + 1);
+    if (h == NULL)
+        return NULL;
+    return header_fill(h, kind, name, name_len, value, value_len);
+}
+
+/* The same, in the response's own room when it fits there. */
+static struct mhd_rheader *header_new_in(struct MHD_Response *r, enum MHD_ValueKind kind,
+                                         const char *name, size_t name_len, const char *value,
+                                         size_t value_len)
+{
+    size_t need = sizeof(struct mhd_rheader) + name_len + 1 + value_len + 1;
+    need = (need + 7) & ~(size_t)7;
+    if (need < name_len || need > sizeof(r->room) - r->room_used)
+        return header_new(kind, name, name_len, value, value_len);
+    struct mhd_rheader *h = (struct mhd_rheader *)(void *)((char *)r->room + r->room_used);
+    r->room_used += need;
+    return header_fill(h, kind, name, name_len, value, value_len);
 }
 
 static void append(struct MHD_Response *r, struct mhd_rheader *h)
@@ -65,29 +87,26 @@ static void replace_header(struct MHD_Response *r, struct mhd_rheader *old, stru
     *pp = h;
     if (r->tail == &old->next)
         r->tail = &h->next;
-    mhd_free(old);
+    mhd_rheader_free(r, old);
 }
 
-static bool valid_name(const char *s)
+/* The length of a field name, or 0 when it is not one (empty, or with
+ * whitespace or a colon). strcspn scans many bytes at a time. */
+static size_t valid_name(const char *s)
 {
-    if (s == NULL || *s == '\0')
-        return false;
-    for (; *s; s++) {
-        if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n' || *s == ':')
-            return false;
-    }
-    return true;
+    if (s == NULL)
+        return 0;
+    size_t len = strcspn(s, " \t\r\n:");
+    return s[len] == '\0' ? len : 0;
 }
 
-static bool valid_value(const char *s)
+/* Whether a field value has no line break; its length in *len. */
+static bool valid_value(const char *s, size_t *len)
 {
     if (s == NULL)
         return false;
-    for (; *s; s++) {
-        if (*s == '\r' || *s == '\n')
-            return false;
-    }
-    return true;
+    *len = strcspn(s, "\r\n");
+    return s[*len] == '\0';
 }
 
 /* ---- Connection: one merged, normalised token list ---------------------- */
@@ -167,7 +186,7 @@ static enum MHD_Result store_connection(struct MHD_Response *r, const struct tok
     if (t->len == 0) {
         if (r->conn_header != NULL) {
             unlink_header(r, r->conn_header);
-            mhd_free(r->conn_header);
+            mhd_rheader_free(r, r->conn_header);
             r->conn_header = NULL;
         }
         r->conn_close = false;
@@ -291,16 +310,16 @@ static enum MHD_Result add_special(struct MHD_Response *r, const char *name, siz
 static enum MHD_Result add_entry(struct MHD_Response *r, enum MHD_ValueKind kind, const char *name,
                                  const char *value)
 {
-    if (r == NULL || !valid_name(name) || !valid_value(value))
+    size_t name_len = valid_name(name), value_len;
+    if (r == NULL || name_len == 0 || !valid_value(value, &value_len))
         return MHD_NO;
-    size_t name_len = strlen(name);
     enum MHD_Result res = MHD_YES;
     pthread_mutex_lock(&r->lock);
     bool handled = false;
     if (kind == MHD_HEADER_KIND)
         res = add_special(r, name, name_len, value, &handled);
     if (res == MHD_YES && !handled) {
-        struct mhd_rheader *h = header_new(kind, name, name_len, value, strlen(value));
+        struct mhd_rheader *h = header_new_in(r, kind, name, name_len, value, value_len);
         if (h == NULL) {
             res = MHD_NO;
         } else {
@@ -366,7 +385,7 @@ _MHD_EXTERN enum MHD_Result MHD_del_response_header(struct MHD_Response *respons
                 memcmp(h->value, content, value_len) != 0)
                 continue;
             unlink_header(response, h);
-            mhd_free(h);
+            mhd_rheader_free(response, h);
             refresh_flags(response);
             res = MHD_YES;
             break;

@@ -18,6 +18,7 @@
 #include <sys/uio.h>
 
 #include "microhttpd.h"
+#include "util/alloc.h"
 
 enum mhd_body_kind {
     BODY_BUFFER,   /* `size` bytes at `data` */
@@ -72,6 +73,8 @@ struct mhd_head_cache {
     char bytes[];
 };
 
+#define MHD_RESPONSE_ROOM 128u
+
 struct MHD_Response {
     atomic_uint refs;
     pthread_mutex_t lock; /* header edits, cache building, reader calls */
@@ -107,7 +110,22 @@ struct MHD_Response {
     bool pipe_used;
     MHD_UpgradeHandler upgrade_handler;
     void *upgrade_cls;
+
+    /* Room for the first header entries (struct mhd_rheader and its
+     * strings, headers.c), so that a response with a field or two is one
+     * allocation instead of one more per field; entries that do not fit
+     * are allocated apart. Space freed here is not reused. */
+    size_t room_used;
+    uint64_t room[MHD_RESPONSE_ROOM / 8];
 };
+
+/* Frees a header entry of `r` (nothing when it lies in r->room). */
+static inline void mhd_rheader_free(struct MHD_Response *r, struct mhd_rheader *h)
+{
+    const char *p = (const char *)h, *room = (const char *)r->room;
+    if (p < room || p >= room + sizeof(r->room))
+        mhd_free(h);
+}
 
 /* Creates a response of `kind` with body size `size`; NULL when out of
  * memory. */
