@@ -10,6 +10,7 @@
 # "rps" is then GiB/s and the CPU is per download)
 # Prints one line per run and the medians per scenario and variant.
 # MODE=pool-2 (or another bench/hello mode) instead of int-epoll.
+# VARIANTS="uring epoll mhd floor" adds bench/floor (int-epoll only).
 # SYSCALLS=1 adds a perf stat (raw_syscalls:sys_enter) pass per variant.
 set -u -o pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -41,6 +42,7 @@ run() {
     uring) env=(MHD_IO_URING=1) ;;
     epoll) env=(MHD_IO_URING=0) ;;
     mhd) lib=mhd ;;
+    floor) lib=floor ;;
     esac
     case $sc in
     ka10) conns=10 ;;
@@ -53,7 +55,9 @@ run() {
         sargs=(--file "$BIG") ;;
     esac
     PORT=$((PORT + 1))
-    env "${env[@]}" taskset -c 0 "$BIN/hello-$lib" --mode "${MODE:-int-epoll}" --port $PORT --limit 20000 \
+    local exe="$BIN/hello-$lib"
+    [ "$lib" != floor ] || exe="$BIN/floor"
+    env "${env[@]}" taskset -c 0 "$exe" --mode "${MODE:-int-epoll}" --port $PORT --limit 20000 \
         "${sargs[@]}" >"$TMP/out" 2>"$TMP/err" &
     SRV=$!
     for _ in $(seq 100); do grep -q serving "$TMP/out" && break; sleep 0.05; done
@@ -97,7 +101,7 @@ run() {
 
 for sc in "${SCEN[@]}"; do
     for r in $(seq "$ROUNDS"); do
-        for v in uring epoll mhd; do
+        for v in ${VARIANTS:-uring epoll mhd}; do
             run $v "$sc" | tee -a "$TMP/all"
         done
     done
