@@ -122,7 +122,7 @@ struct MHD_Response {
 /* Frees a header entry of `r` (nothing when it lies in r->room). */
 static inline void mhd_rheader_free(struct MHD_Response *r, struct mhd_rheader *h)
 {
-    const char *p = (const char *)h, *room = (const char *)r->room;
+    uintptr_t p = (uintptr_t)h, room = (uintptr_t)r->room;
     if (p < room || p >= room + sizeof(r->room))
         mhd_free(h);
 }
