@@ -155,6 +155,7 @@ struct mhd_send {
     bool body_done;   /* every body byte is produced (pull bodies) */
     bool failed;      /* the body's source failed: the reply ends short */
     bool use_sendfile;
+    bool corked; /* TCP_CORK is on for the rest of a sendfile body */
     char *head;
     size_t head_len;
     size_t head_sent;

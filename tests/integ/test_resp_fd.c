@@ -5,12 +5,16 @@
  * shorter than announced, the fd closed when the response goes, forced
  * chunking, HEAD, HTTP/1.0, keep-alive; MHD_create_response_from_pipe
  * (chunked, close-delimited for HTTP/1.0, a non-blocking pipe that is empty
- * for a while, usable once). Bodies are compared byte for byte. */
+ * for a while, usable once). Bodies are compared byte for byte. A file
+ * larger than one sendfile() call goes out corked, and is uncorked by its
+ * last byte. */
 /* The deprecated _fd_at_offset is part of what is tested. */
 #define MHD_NO_DEPRECATION 1
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -24,15 +28,20 @@
 #include "check.h"
 #include "client.h"
 #include "rawhttp.h"
+#include "slow.h"
 #include "testsrv.h"
 #include "tlstest.h"
 
 #define FILE_LEN ((size_t)3 * 1024 * 1024 + 123)
+/* Larger than one sendfile() call and what the sockets hold. */
+#define SPARSE_LEN ((size_t)32 * 1024 * 1024 + 7)
 
 static int file_fd = -1;
+static int sparse_fd = -1; /* SPARSE_LEN zero bytes, a hole */
 static unsigned char *file_data;
 static struct MHD_Response *shared_fd;   /* one file response for many requests */
 static struct MHD_Response *once_pipe;   /* a pipe response queued twice */
+static atomic_int cork_fd = -1;          /* the server's socket of a /fd?cork=1 request */
 
 /* Writes n pattern bytes into a pipe after a delay, then closes it. */
 struct pipe_job {
@@ -99,14 +108,19 @@ static struct MHD_Response *pipe_response(size_t n, unsigned int delay_ms, bool 
     return MHD_create_response_from_pipe(p[0]);
 }
 
-/* /fd?kind=fd|fd64|at|at64&off=O&size=S, /proc?off=O&size=S (a file
- * sendfile refuses), /chunked (file with Transfer-Encoding: chunked set by
- * the application), /shared, /pipe?n=N&delay=D&nb=1, /once. */
+/* /fd?kind=fd|fd64|at|at64&off=O&size=S&cork=1, /proc?off=O&size=S (a
+ * file sendfile refuses), /sparse (SPARSE_LEN zeros), /chunked (file with
+ * Transfer-Encoding: chunked set by the application), /shared,
+ * /pipe?n=N&delay=D&nb=1, /once. cork=1 and /sparse note the connection's
+ * socket in cork_fd. */
 static struct MHD_Response *make_response(struct MHD_Connection *c, const char *url)
 {
     uint64_t off = tb_arg(c, "off", 0);
     uint64_t size = tb_arg(c, "size", FILE_LEN - off);
     if (strcmp(url, "/fd") == 0) {
+        if (tb_arg(c, "cork", 0) != 0)
+            atomic_store(&cork_fd, MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD)
+                                       ->connect_fd);
         const char *k = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "kind");
         int fd = dup(file_fd);
         if (k == NULL || strcmp(k, "fd") == 0)
@@ -116,6 +130,11 @@ static struct MHD_Response *make_response(struct MHD_Connection *c, const char *
         if (strcmp(k, "at") == 0)
             return MHD_create_response_from_fd_at_offset((size_t)size, fd, (off_t)off);
         return MHD_create_response_from_fd_at_offset64(size, fd, off);
+    }
+    if (strcmp(url, "/sparse") == 0) {
+        atomic_store(&cork_fd, MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD)
+                                   ->connect_fd);
+        return MHD_create_response_from_fd64(SPARSE_LEN, dup(sparse_fd));
     }
     if (strcmp(url, "/proc") == 0) {
         int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
@@ -272,6 +291,99 @@ static void test_forced_chunked(uint16_t port)
     hr_free(&h);
 }
 
+/* TCP_CORK on the server's socket fd: 1, 0, or -1 if it cannot be read. */
+static int cork_of(int fd)
+{
+    int v = -1;
+    socklen_t len = sizeof(v);
+    if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_CORK, &v, &len) != 0)
+        return -1;
+    return v;
+}
+
+/* Waits up to `ms` for the socket noted by the handler to have TCP_CORK
+ * `want` (a bounded wait on a condition the worker sets). */
+static bool wait_cork(int want, int ms)
+{
+    uint64_t until = ts_now_ms() + (uint64_t)ms;
+    for (;;) {
+        int fd = atomic_load(&cork_fd);
+        if (fd >= 0 && cork_of(fd) == want)
+            return true;
+        if (ts_now_ms() > until)
+            return false;
+        struct timespec t = {0, 1000000};
+        nanosleep(&t, NULL);
+    }
+}
+
+/* Reads one reply to a /sparse request from fd: its head, then a body of
+ * SPARSE_LEN zero bytes (counted, not kept). */
+static bool read_sparse_reply(int fd)
+{
+    static char buf[65536];
+    size_t have = 0, body = 0;
+    char *end = NULL;
+    while (end == NULL) {
+        ssize_t n = recv(fd, buf + have, sizeof(buf) - 1 - have, 0);
+        if (n <= 0)
+            return false;
+        have += (size_t)n;
+        buf[have] = '\0';
+        end = strstr(buf, "\r\n\r\n");
+        if (end == NULL && have == sizeof(buf) - 1)
+            return false;
+    }
+    if (strncmp(buf, "HTTP/1.1 200 ", 13) != 0)
+        return false;
+    bool zeros = true;
+    char *p = end + 4;
+    for (;;) {
+        size_t k = have - (size_t)(p - buf);
+        for (size_t i = 0; i < k; i++)
+            zeros &= p[i] == 0;
+        body += k;
+        if (body >= SPARSE_LEN)
+            return zeros && body == SPARSE_LEN;
+        ssize_t n = recv(fd, buf, sizeof(buf), 0);
+        if (n <= 0)
+            return false;
+        have = (size_t)n;
+        p = buf;
+    }
+}
+
+/* A file the client does not read at once fills the socket: it goes on
+ * corked (only full segments leave), and its last byte uncorks the socket,
+ * so the end of the reply and the next one on the connection are not held
+ * back. A plain socket in the modes that send files by sendfile (not the
+ * external ones, which read them, and not TLS). */
+static void test_cork(enum ts_mode mode, uint16_t port)
+{
+    if (tt_on() || ts_mode_external(mode))
+        return;
+    atomic_store(&cork_fd, -1);
+    int fd = rs_connect(port);
+    const char big[] = "GET /sparse HTTP/1.1\r\nHost: x\r\n\r\n";
+    rs_send(fd, big, sizeof(big) - 1);
+    CHECK_MSG(wait_cork(1, (int)test_ms(5000)), "%s: a 32 MiB file is not sent corked",
+              ts_mode_names[mode]);
+    CHECK(read_sparse_reply(fd));
+    /* Every byte arrived: the socket is uncorked (it is not left so for
+     * the kernel's 200 ms limit to flush). */
+    CHECK_MSG(wait_cork(0, (int)test_ms(5000)), "%s: still corked after the file",
+              ts_mode_names[mode]);
+    /* A small file goes whole in its first call: no cork. */
+    const char small[] = "GET /fd?kind=fd&size=10&cork=1 HTTP/1.1\r\nHost: x\r\n\r\n";
+    rs_send(fd, small, sizeof(small) - 1);
+    struct hr_reply h;
+    CHECK(hr_read_reply(fd, false, 5000, &h));
+    CHECK(h.status == 200 && h.complete && h.body_len == 10 && is_file_slice(h.body, 10, 0));
+    hr_free(&h);
+    CHECK_EQ_INT(cork_of(atomic_load(&cork_fd)), 0);
+    close(fd);
+}
+
 /* HEAD on file and pipe responses: length headers, no body; the next
  * request on the connection is answered right after. */
 static void test_head(uint16_t port)
@@ -382,6 +494,7 @@ static void run_mode(enum ts_mode mode)
     test_fallback(ts.port);
     test_forced_chunked(ts.port);
     test_head(ts.port);
+    test_cork(mode, ts.port);
     test_pipes(ts.port);
     pthread_t t[3];
     uint16_t port = ts.port;
@@ -411,6 +524,10 @@ int main(void)
     for (size_t i = 0; i < FILE_LEN; i++)
         file_data[i] = (unsigned char)(tb_pat(i) ^ (i >> 16));
     CHECK(write(file_fd, file_data, FILE_LEN) == (ssize_t)FILE_LEN);
+    char spath[] = "/tmp/mhd-test-sparse-XXXXXX";
+    sparse_fd = mkstemp(spath);
+    unlink(spath);
+    CHECK(ftruncate(sparse_fd, (off_t)SPARSE_LEN) == 0);
     /* Every creator closes its fd when the response is destroyed unused. */
     int fds[4];
     for (int i = 0; i < 4; i++)
@@ -429,6 +546,7 @@ int main(void)
     TS_FOR_EACH_MODE(mode)
     run_mode(mode);
     close(file_fd);
+    close(sparse_fd);
     free(file_data);
     curl_global_cleanup();
     return check_done();
