@@ -13,6 +13,7 @@ bool mhd_poller_init(struct mhd_poller *p, const struct mhd_poller_ops *ops)
     p->pfds = NULL;
     p->count = 0;
     p->cap = 0;
+    p->next = 0;
     p->max_fd_plus1 = 0;
     p->epfd = -1;
     p->ur = NULL;

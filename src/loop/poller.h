@@ -68,6 +68,7 @@ struct mhd_poller {
     struct pollfd *pfds; /* poll only, parallel to items */
     int count;
     int cap;
+    int next;            /* select and poll: the slot the next scan starts from */
     int max_fd_plus1;    /* select only: limit for FD_SETSIZE checks */
     int epfd;            /* epoll only */
     void *ur;            /* io_uring only */

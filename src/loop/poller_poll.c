@@ -61,7 +61,8 @@ static int pl_wait(struct mhd_poller *p, int timeout_ms, struct mhd_poll_event *
     if (n < 0)
         return errno == EINTR ? 0 : -1;
     int k = 0;
-    for (int i = 0; i < p->count && k < max && n > 0; i++) {
+    int i = mhd_level_scan_start(p);
+    for (int j = 0; j < p->count && k < max && n > 0; j++, i = mhd_level_scan_next(p, i)) {
         short re = p->pfds[i].revents;
         if (re == 0)
             continue;
@@ -77,6 +78,7 @@ static int pl_wait(struct mhd_poller *p, int timeout_ms, struct mhd_poll_event *
         ev[k].events = e;
         k++;
     }
+    p->next = i;
     return k;
 }
 

@@ -72,7 +72,8 @@ static int sel_wait(struct mhd_poller *p, int timeout_ms, struct mhd_poll_event 
     if (n < 0)
         return errno == EINTR ? 0 : -1;
     int k = 0;
-    for (int i = 0; i < p->count && k < max && n > 0; i++) {
+    int i = mhd_level_scan_start(p);
+    for (int j = 0; j < p->count && k < max && n > 0; j++, i = mhd_level_scan_next(p, i)) {
         struct mhd_poll_item *it = p->items[i];
         unsigned int e = 0;
         if (FD_ISSET(it->fd, &rs))
@@ -87,6 +88,7 @@ static int sel_wait(struct mhd_poller *p, int timeout_ms, struct mhd_poll_event 
             k++;
         }
     }
+    p->next = i;
     return k;
 }
 
