@@ -3,6 +3,7 @@
 # "RESULT <passed> <failed> [<skipped>]" lines they print. A program that
 # crashes, times out or prints no RESULT line counts as one failure; skipped
 # checks are shown on the program's line and in the total.
+# The whole log of a program that failed is kept in $BUILD/failed-logs/.
 # Environment: BUILD (build directory), TEST_FILTER (substring of test paths),
 # TEST_TIMEOUT (seconds per program, default 120), TEST_JOBS (default 2),
 # TEST_WRAPPER (a command that runs each test program, e.g. valgrind; the
@@ -90,6 +91,8 @@ run_one() {
     if [ "$f" -ne 0 ]; then
         printf 'FAIL %-50s %6d passed %4d failed (exit %d, %.1fs)\n' "$label" "$p" "$f" "$rc" "$secs"
         sed 's/^/    | /' "$log" | tail -n 40
+        # Kept whole for later, beside the build.
+        mkdir -p "$BUILD/failed-logs" && cp "$log" "$BUILD/failed-logs/"
     elif [ "$s" -ne 0 ]; then
         printf 'ok   %-50s %6d passed (%.1fs), %d skipped:\n' "$prog" "$p" "$secs" "$s"
         grep '^SKIP' "$log" | sed 's/^/    | /'

@@ -347,8 +347,15 @@ static void beside_stream(enum ts_mode mode, const char *path, unsigned int n)
     CHECK_MSG(p99 < (uint64_t)test_ms(1000) * 1000u, "%s %s: p99 %llu us", name, path,
               (unsigned long long)p99);
     /* The stream was not starved either. */
-    CHECK_MSG(stream_wait(&s, before + 65536, (int)test_ms(10000)),
-              "%s %s: the stream stalled beside the requests", name, path);
+    uint64_t t0 = ts_now_ms();
+    bool flowed = stream_wait(&s, before + 65536, (int)test_ms(10000));
+    /* What a stall looked like: bytes before and after, whether libcurl's
+     * transfer ended, and how. */
+    CHECK_MSG(flowed,
+              "%s %s: the stream stalled beside the requests (%llu bytes before them, %llu "
+              "after %llu ms; transfer %s, curl code %d)",
+              name, path, before, stream_bytes(&s), (unsigned long long)(ts_now_ms() - t0),
+              atomic_load(&s.stop) ? "ended" : "running", atomic_load(&s.stop) ? (int)s.code : 0);
     printf("%-12s %-8s p50 %6llu us  p99 %6llu us  max %6llu us  (%u requests, stream %llu "
            "KiB)\n",
            name, path, (unsigned long long)p50, (unsigned long long)p99, (unsigned long long)max, n,
