@@ -19,7 +19,7 @@ QUICK ?=
 BENCH_BIN := $(BUILD)/bench
 BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -pthread
 
-.PHONY: bench bench-h2 bench-deps bench-bins
+.PHONY: bench bench-h2 bench-tails bench-deps bench-bins
 
 bench-deps:
 	@scripts/deps.sh bench
@@ -57,6 +57,12 @@ bench: lib bench-deps
 	@$(MAKE) --no-print-directory bench-bins
 	@BUILD=$(BUILD) QUICK=$(QUICK) bench/run.sh
 	@BUILD=$(BUILD) QUICK=$(QUICK) bench/h2.sh
+
+# Keep-alive p99 on fresh and warm servers in every thread mode, ours
+# beside libmicrohttpd (bench/tails.sh; about 15 minutes).
+bench-tails: lib bench-deps
+	@$(MAKE) --no-print-directory bench-bins
+	@bench/tails.sh $(or $(TAILS_RUNS),10) 2
 
 bench-h2: lib bench-deps
 	@$(MAKE) --no-print-directory bench-bins

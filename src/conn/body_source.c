@@ -20,11 +20,13 @@
  * segment or not (the socket has TCP_NODELAY), and the receiver pays per
  * segment. A file sent whole by its first call costs no setsockopt.
  *
- * 1 GiB from tmpfs to bench/fetch, server CPU / wall time per GiB,
- * medians of 6 to 8 interleaved runs: uncorked 1 MiB steps 261 / 695 ms;
- * corked 1 MiB 267 / 602, 2 MiB 266 / 556, 4 MiB 264 / 503; in the same
- * runs nginx 253 / 538, libmicrohttpd 316 / 560, bench/floor (one
- * uncorked call of up to 1 GiB) 246 / 741. */
+ * 1 GiB from tmpfs to bench/fetch, server / client CPU per GiB, medians
+ * of 6 interleaved runs: uncorked 1 MiB steps 269 / 754 ms; corked 128 KiB
+ * 368 / 420, 512 KiB 327 / 510, 4 MiB 269 / 556; nginx 274 / 504,
+ * libmicrohttpd (128 KiB, corked) 340 / 469. On loopback the client is
+ * the bottleneck, and smaller steps move kernel work from it to the
+ * server: faster transfers for more server CPU (BENCHMARKS.md, "The 1 GiB
+ * file"). 4 MiB keeps the server's CPU at nginx's. */
 #define SENDFILE_STEP ((size_t)4 << 20)
 
 /* Room kept in front of a pulled block for its chunk header and behind it
